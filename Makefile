@@ -1,0 +1,42 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export QT_QPA_PLATFORM ?= $(if $(DISPLAY),,offscreen)
+
+.PHONY: run test test-dagster lint bench venv clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/desktop-app $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check desktop_app tests
+	$(BIN)/mypy desktop_app
+	$(BIN)/lint-imports
+
+test: lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m "not dagster" $(ARGS)
+
+$(VENV)/.dagster: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,dagster]'
+	touch $(VENV)/.dagster
+
+test-dagster: $(VENV)/.dagster
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m dagster $(ARGS)
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m desktop_app.bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

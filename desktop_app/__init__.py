@@ -1,0 +1,1 @@
+"""Code location history and rollbacks for Dagster deployments."""

@@ -1,0 +1,1 @@
+"""Local SQLite cache of load history and asset definitions (imports only core)."""

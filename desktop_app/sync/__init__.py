@@ -1,0 +1,1 @@
+"""One round of polling: server to cache (Qt-free; imports core, api, cache)."""

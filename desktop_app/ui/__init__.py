@@ -1,0 +1,1 @@
+"""Everything PySide6 (imports core, api, cache, sync)."""
