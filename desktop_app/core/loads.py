@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from desktop_app.core.diff import DiffSummary
+from desktop_app.core.diff import AssetChange, DiffSummary
 
 
 class LoadStatus(StrEnum):
@@ -155,3 +155,22 @@ class LocationSummary:
     asset_count: int = 0
     error: str | None = None
     version_key: str | None = None
+
+
+def is_running_version(load: LocationLoad, newest: LocationLoad | None) -> bool:
+    """True when `load` is what runs now: the newest load succeeded and
+    deployed the same version (rolling back to it would change nothing)."""
+    if newest is None or newest.status != LoadStatus.LOADED:
+        return False
+    return load.status == LoadStatus.LOADED and load.deploy == newest.deploy
+
+
+@dataclass(frozen=True)
+class AssetHistoryEntry:
+    """One change of one asset, for the asset's change history."""
+
+    location: str
+    loaded_at: float
+    change: AssetChange
+    commit_hash: str | None = None
+    previous_commit_hash: str | None = None
