@@ -1,0 +1,85 @@
+"""The Deployment table: one row per code location, as the cache has it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from desktop_app.core.links import commit_url
+from desktop_app.core.loads import LocationSummary
+from desktop_app.ui import formatting
+from desktop_app.ui.columns import Column, RowTableModel
+from desktop_app.ui.resources import status_icon
+
+STATUS_TEXT = {"LOADED": "Loaded", "ERROR": "Failed", "LOADING": "Updating"}
+
+
+def _status_tip(row: LocationSummary) -> str | None:
+    return row.error if row.error else None
+
+
+def _updated_tip(row: LocationSummary) -> str | None:
+    if row.updated_at is None:
+        return None
+    return f"{formatting.exact_time(row.updated_at)}. Double-click or Enter shows the history."
+
+
+def _commit_tip(row: LocationSummary) -> str | None:
+    if not row.deploy.commit_hash:
+        return None
+    url = commit_url(row.deploy)
+    return f"{row.deploy.commit_hash}\n{url}" if url else row.deploy.commit_hash
+
+
+COLUMNS: tuple[Column[LocationSummary], ...] = (
+    Column("Code location", lambda r: r.name, sort=lambda r: r.name.lower()),
+    Column(
+        "Status",
+        lambda r: STATUS_TEXT.get(r.status, r.status.title()),
+        tooltip=_status_tip,
+        icon=lambda r: status_icon(r.status),
+    ),
+    Column(
+        "Updated",
+        lambda r: formatting.relative(r.updated_at),
+        sort=lambda r: r.updated_at or 0.0,
+        tooltip=_updated_tip,
+        link=lambda r: "View history",
+    ),
+    Column("Image", lambda r: r.deploy.image or "", tooltip=lambda r: r.deploy.image),
+    Column(
+        "Commit",
+        lambda r: formatting.short_sha(r.deploy.commit_hash),
+        tooltip=_commit_tip,
+        link=lambda r: formatting.short_sha(r.deploy.commit_hash) if commit_url(r.deploy) else None,
+    ),
+    Column(
+        "Assets",
+        lambda r: str(r.asset_count),
+        sort=lambda r: r.asset_count,
+        align=Qt.AlignmentFlag.AlignRight,
+    ),
+)
+
+
+class DeploymentModel(RowTableModel[LocationSummary]):
+    """Rows are `LocationSummary`; refreshed whole after every sync."""
+
+    columns = COLUMNS
+
+    def set_locations(self, locations: list[LocationSummary]) -> None:
+        if [r.name for r in locations] != [r.name for r in self._rows]:
+            self.set_rows(locations)
+            return
+        # Same locations: update in place so selection and scroll stay put
+        # (relative times move on every refresh).
+        self._rows = list(locations)
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._rows) - 1, len(self.columns) - 1)
+            )
+
+    def row_of(self, name: str) -> int | None:
+        for number, row in enumerate(self._rows):
+            if row.name == name:
+                return number
+        return None

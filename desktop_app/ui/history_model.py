@@ -1,0 +1,210 @@
+"""The history dialog's table: one row per load, or per group of similar
+consecutive loads when collapsed (`core.loads.collapse`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+
+from desktop_app.core.assets import AssetKey, key_to_str
+from desktop_app.core.diff import ChangeType
+from desktop_app.core.links import commit_url
+from desktop_app.core.loads import LoadGroup, LoadStatus, LocationLoad, collapse
+from desktop_app.ui import formatting
+from desktop_app.ui.columns import Column, RowTableModel
+from desktop_app.ui.resources import status_icon
+
+MAX_ASSET_LINES = 4
+PLUS, MINUS, TILDE = "+", "\u2212", "~"
+TIMES = "\u00d7"
+
+
+@dataclass(frozen=True)
+class AssetLine:
+    """One line of the Assets cell: PLUS, MINUS or TILDE, a key and its change
+    types; `key` is None for the trailing 'N more…' line."""
+
+    sign: str
+    key: AssetKey | None
+    change_types: tuple[ChangeType, ...] = ()
+    more: int = 0
+
+    @property
+    def text(self) -> str:
+        if self.key is None:
+            return f"… {self.more} more"
+        label = f"{self.sign} {key_to_str(self.key)}"
+        if self.sign == TILDE and self.change_types:
+            label += f"  ({formatting.change_labels(self.change_types)})"
+        return label
+
+
+def all_asset_lines(group: LoadGroup) -> tuple[AssetLine, ...]:
+    """Every key the group's loads added, removed or changed (oldest load
+    first, later loads win), in added, removed, changed order and by key."""
+    state: dict[AssetKey, tuple[str, tuple[ChangeType, ...]]] = {}
+    for load in reversed(group.loads):
+        summary = load.summary
+        for key in summary.added:
+            state[key] = (PLUS, (ChangeType.NEW,))
+        for key in summary.removed:
+            state[key] = (MINUS, (ChangeType.REMOVED,))
+        for key in summary.modified:
+            types = tuple(summary.change_types.get(key, ()))
+            if key in state and state[key][0] == PLUS:
+                continue  # added earlier in the group: still an addition
+            if key in state and state[key][0] == TILDE:
+                types = tuple(dict.fromkeys(state[key][1] + types))
+            state[key] = (TILDE, types)
+    order = {PLUS: 0, MINUS: 1, TILDE: 2}
+    lines = [AssetLine(sign, key, types) for key, (sign, types) in state.items()]
+    lines.sort(key=lambda line: (order[line.sign], line.key or ()))
+    return tuple(lines)
+
+
+def asset_lines(group: LoadGroup) -> tuple[AssetLine, ...]:
+    """What the cell shows: the first lines, then 'N more…'."""
+    lines = all_asset_lines(group)
+    if len(lines) <= MAX_ASSET_LINES:
+        return lines
+    shown = lines[: MAX_ASSET_LINES - 1]
+    return (*shown, AssetLine("", None, more=len(lines) - len(shown)))
+
+
+def _assets_display(group: LoadGroup) -> str:
+    lines = all_asset_lines(group)
+    if not lines:
+        return "No changes"
+    counts = {sign: sum(1 for line in lines if line.sign == sign) for sign in (PLUS, MINUS, TILDE)}
+    return "  ".join(f"{sign}{n}" for sign, n in counts.items() if n)
+
+
+def _loaded_display(group: LoadGroup) -> str:
+    text = formatting.when(group.head.loaded_at)
+    return f"{text}  {TIMES}{group.count}" if group.count > 1 else text
+
+
+def _loaded_tip(group: LoadGroup) -> str:
+    head = formatting.exact_time(group.head.loaded_at)
+    if group.count == 1:
+        return head
+    oldest = formatting.exact_time(group.oldest.loaded_at)
+    return f"{group.count} similar loads, {oldest} to {head}"
+
+
+def _status_display(group: LoadGroup) -> str:
+    load = group.head
+    if load.status == LoadStatus.ERROR:
+        error = formatting.first_line(load.error, 60)
+        return f"Failed: {error}" if error else "Failed"
+    return "Loaded"
+
+
+def _initiated_display(group: LoadGroup) -> str:
+    load = group.head
+    who = load.initiated_by or ""
+    action = load.action
+    if action == "rollback":
+        target = load.rollback_target
+        suffix = f"rollback to {formatting.when(target)}" if target else "rollback"
+        return f"{who} · {suffix}" if who else suffix
+    if action and who:
+        return f"{who} · {action}"
+    return who or (action or "")
+
+
+def _commit_link(group: LoadGroup) -> str | None:
+    deploy = group.head.deploy
+    return formatting.short_sha(deploy.commit_hash) if commit_url(deploy) else None
+
+
+def _commit_tip(group: LoadGroup) -> str | None:
+    deploy = group.head.deploy
+    if not deploy.commit_hash:
+        return None
+    url = commit_url(deploy)
+    return f"{deploy.commit_hash}\n{url}" if url else deploy.commit_hash
+
+
+COLUMNS: tuple[Column[LoadGroup], ...] = (
+    Column(
+        "Loaded",
+        _loaded_display,
+        sort=lambda g: g.head.loaded_at,
+        tooltip=_loaded_tip,
+    ),
+    Column(
+        "Status",
+        _status_display,
+        sort=lambda g: str(g.head.status),
+        tooltip=lambda g: g.head.error,
+        icon=lambda g: status_icon(str(g.head.status)),
+    ),
+    Column(
+        "Commit",
+        lambda g: formatting.short_sha(g.head.deploy.commit_hash),
+        tooltip=_commit_tip,
+        link=_commit_link,
+    ),
+    Column("Image", lambda g: g.head.deploy.image or "", tooltip=lambda g: g.head.deploy.image),
+    Column(
+        "Assets",
+        _assets_display,
+        sort=lambda g: len(all_asset_lines(g)),
+        tooltip=lambda g: "\n".join(line.text for line in all_asset_lines(g)) or None,
+        asset_lines=asset_lines,
+    ),
+    Column("Initiated by", _initiated_display),
+    Column("Actions", lambda g: "View metadata", sort=lambda g: 0),
+)
+
+
+class HistoryModel(RowTableModel[LoadGroup]):
+    """Rows are `LoadGroup`s (single-load groups when not collapsed)."""
+
+    columns = COLUMNS
+
+    def __init__(self, parent: object = None) -> None:
+        super().__init__(parent)
+        self._loads: list[LocationLoad] = []
+        self._collapsed = True
+
+    @property
+    def loads(self) -> list[LocationLoad]:
+        return list(self._loads)
+
+    @property
+    def newest(self) -> LocationLoad | None:
+        return self._loads[0] if self._loads else None
+
+    @property
+    def collapsed(self) -> bool:
+        return self._collapsed
+
+    def set_loads(self, loads: list[LocationLoad]) -> None:
+        self._loads = list(loads)
+        self._regroup()
+
+    def set_collapsed(self, collapsed: bool) -> None:
+        if collapsed != self._collapsed:
+            self._collapsed = collapsed
+            self._regroup()
+
+    def _regroup(self) -> None:
+        if self._collapsed:
+            self.set_rows(collapse(self._loads))
+        else:
+            self.set_rows([LoadGroup((load,)) for load in self._loads])
+
+    def row_of(self, loaded_at: float) -> int | None:
+        for number, group in enumerate(self._rows):
+            if any(load.loaded_at == loaded_at for load in group.loads):
+                return number
+        return None
+
+    def actions_column(self) -> int:
+        return len(self.columns) - 1
+
+    def alignment_for(self, column: int) -> Qt.AlignmentFlag | None:
+        return self.columns[column].align

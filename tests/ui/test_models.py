@@ -1,0 +1,167 @@
+"""Table models built from core types: grouping, asset lines, model tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop_app.core.assets import AssetDefinition, MetadataValue
+from desktop_app.core.diff import AssetChange, ChangeType, DictDiff, DiffSummary, ValueDiff
+from desktop_app.core.loads import (
+    AssetHistoryEntry,
+    DeployInfo,
+    LoadStatus,
+    LocationLoad,
+    LocationSummary,
+    collapse,
+)
+from desktop_app.ui.asset_history_model import AssetHistoryModel
+from desktop_app.ui.deployment_model import DeploymentModel
+from desktop_app.ui.history_model import MINUS, TIMES, HistoryModel, asset_lines
+from desktop_app.ui.roles import ASSET_LINES_ROLE, LINK_ROLE, ROW_ROLE, SORT_ROLE
+
+
+def _load(ts: float, image: str, sha: str, **kw: Any) -> LocationLoad:
+    doc = {
+        "location_name": "etl",
+        "image": image,
+        "git": {"commit_hash": sha, "url": "https://github.com/acme/etl"},
+    }
+    return LocationLoad(
+        location="etl",
+        loaded_at=ts,
+        status=kw.pop("status", LoadStatus.LOADED),
+        document=doc,
+        **kw,
+    )
+
+
+LOADS = [
+    _load(
+        50.0,
+        "etl:3",
+        "c" * 40,
+        display_metadata={
+            "action": "rollback",
+            "initiated_by": "editor@example.com",
+            "rollback_target": "10.0",
+        },
+    ),
+    _load(40.0, "etl:2", "b" * 40, status=LoadStatus.ERROR, error="ImportError: no module x"),
+    _load(30.0, "etl:2", "b" * 40, summary=DiffSummary(added=(("orders",),))),
+    _load(20.0, "etl:2", "b" * 40),
+    _load(
+        10.0,
+        "etl:1",
+        "a" * 40,
+        summary=DiffSummary(
+            added=(("a",), ("b",)),
+            removed=(("c",),),
+            modified=(("d",), ("e",)),
+            change_types={("d",): (ChangeType.CODE_VERSION, ChangeType.TAGS)},
+        ),
+    ),
+]
+
+
+def test_deployment_model_rows_and_roles(qtmodeltester: Any) -> None:
+    model = DeploymentModel()
+    model.set_locations(
+        [
+            LocationSummary(
+                "etl",
+                "LOADED",
+                1.0,
+                DeployInfo(image="etl:1", commit_hash="a" * 40, url="https://github.com/a/b"),
+                asset_count=12,
+            ),
+            LocationSummary("ml", "ERROR", 2.0, error="boom"),
+        ]
+    )
+    qtmodeltester.check(model)
+    assert model.rowCount() == 2
+    commit = model.index(0, model.column_named("Commit"))
+    assert commit.data() == "aaaaaaa"
+    assert commit.data(LINK_ROLE) == "aaaaaaa"
+    assert model.index(1, model.column_named("Commit")).data(LINK_ROLE) is None
+    assert model.index(1, model.column_named("Status")).data() == "Failed"
+    assert model.index(1, model.column_named("Status")).data(Qt.ItemDataRole.ToolTipRole) == "boom"
+    assert model.index(0, model.column_named("Assets")).data(SORT_ROLE) == 12
+    assert model.index(0, 0).data(Qt.ItemDataRole.CheckStateRole) is None
+    assert model.index(0, 0).data(ROW_ROLE).name == "etl"
+
+
+def test_history_model_collapse_matches_core(qtmodeltester: Any) -> None:
+    model = HistoryModel()
+    model.set_loads(LOADS)
+    qtmodeltester.check(model)
+    assert model.rowCount() == len(collapse(LOADS)) == 4
+    assert f"{TIMES}2" in model.index(2, 0).data()
+    model.set_collapsed(False)
+    qtmodeltester.check(model)
+    assert model.rowCount() == len(LOADS)
+    status = model.index(1, model.column_named("Status")).data()
+    assert status.startswith("Failed: ImportError")
+    initiated = model.index(0, model.column_named("Initiated by")).data()
+    assert "rollback" in initiated
+    assert "editor@example.com" in initiated
+
+
+def test_asset_lines_list_keys_with_change_types() -> None:
+    model = HistoryModel()
+    model.set_loads(LOADS)
+    lines = model.index(3, model.column_named("Assets")).data(ASSET_LINES_ROLE)
+    texts = [line.text for line in lines]
+    assert texts[:3] == ["+ a", "+ b", f"{MINUS} c"]
+    assert texts[3] == "… 2 more"
+    all_lines = asset_lines(model.row_at(3))
+    assert all_lines[-1].more == 2
+    tip = model.index(3, model.column_named("Assets")).data(Qt.ItemDataRole.ToolTipRole)
+    assert "~ d  (code version, tags)" in tip
+
+
+def test_asset_history_model_old_to_new(qtmodeltester: Any) -> None:
+    old = AssetDefinition(("orders",), code_version="1", tags={"team": "a"})
+    new = AssetDefinition(
+        ("orders",),
+        code_version="2",
+        tags={"team": "b"},
+        metadata={"rows": MetadataValue("Int", 5)},
+    )
+    change = AssetChange(
+        key=("orders",),
+        change_types=(ChangeType.CODE_VERSION, ChangeType.TAGS, ChangeType.METADATA),
+        old=old,
+        new=new,
+        code_version=ValueDiff("1", "2"),
+        tags=DictDiff(changed={"team": ("a", "b")}),
+        metadata=DictDiff(added={"rows": MetadataValue("Int", 5)}),
+    )
+    created = AssetChange(key=("orders",), change_types=(ChangeType.NEW,), new=old)
+    model = AssetHistoryModel()
+    model.set_entries(
+        [
+            AssetHistoryEntry("etl", 20.0, change, commit_hash="b" * 40),
+            AssetHistoryEntry("etl", 10.0, created, commit_hash="a" * 40),
+        ]
+    )
+    qtmodeltester.check(model)
+    rows = [(r.field, r.old, r.new) for r in model.rows]
+    assert ("code version", "1", "2") in rows
+    assert ("tag team", "a", "b") in rows
+    assert ("metadata rows", "—", "5") in rows
+    assert rows[-1][0] == "definition"
+    assert rows[-1][1] == "—"
+    assert "code version: 1" in rows[-1][2]
+
+
+@pytest.mark.parametrize("collapsed", [True, False])
+def test_history_row_of_finds_grouped_loads(collapsed: bool) -> None:
+    model = HistoryModel()
+    model.set_loads(LOADS)
+    model.set_collapsed(collapsed)
+    row = model.row_of(20.0)
+    assert row is not None
+    assert any(load.loaded_at == 20.0 for load in model.row_at(row).loads)
