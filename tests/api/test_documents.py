@@ -1,0 +1,37 @@
+"""Every document the client sends is valid where it is sent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from graphql import build_schema, parse, validate
+
+from desktop_app.api import documents
+
+DATA = Path(__file__).parent / "data"
+PLUS = build_schema((DATA / "dagster-plus-subset.graphql").read_text())
+OSS = build_schema((DATA / "schema-dagster-graphql-1.13.28.graphql").read_text())
+
+BOTH = ["CAPABILITIES", "LOCATION_STATUSES", "PERMISSIONS", "LOCATION_ENTRY_PLUS", "RELOAD_LOCATION"]
+PLUS_ONLY = [
+    "IDENTITY",
+    "IDENTITY_ONLY",
+    "LOCATION_LOAD_HISTORY",
+    "ASSET_DIFF_HISTORY",
+    "ADD_OR_UPDATE_LOCATION",
+]
+
+
+@pytest.mark.parametrize("name", BOTH + PLUS_ONLY)
+def test_valid_against_the_dagster_plus_subset(name):
+    assert validate(PLUS, parse(getattr(documents, name))) == []
+
+
+@pytest.mark.parametrize("name", [*BOTH, "LOCATION_ENTRY_OSS"])
+def test_valid_against_open_source_dagster(name):
+    assert validate(OSS, parse(getattr(documents, name))) == []
+
+
+def test_the_open_source_entry_document_is_not_sent_to_the_subset():
+    assert validate(PLUS, parse(documents.LOCATION_ENTRY_OSS)) != []
