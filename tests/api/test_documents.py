@@ -13,7 +13,13 @@ DATA = Path(__file__).parent / "data"
 PLUS = build_schema((DATA / "dagster-plus-subset.graphql").read_text())
 OSS = build_schema((DATA / "schema-dagster-graphql-1.13.28.graphql").read_text())
 
-BOTH = ["CAPABILITIES", "LOCATION_STATUSES", "PERMISSIONS", "LOCATION_ENTRY_PLUS", "RELOAD_LOCATION"]
+BOTH = [
+    "CAPABILITIES",
+    "LOCATION_STATUSES",
+    "PERMISSIONS",
+    "LOCATION_ENTRY_PLUS",
+    "RELOAD_LOCATION",
+]
 PLUS_ONLY = [
     "IDENTITY",
     "IDENTITY_ONLY",

@@ -54,8 +54,10 @@ def test_asset_nodes_become_normalised_definitions():
 def test_edited_definitions_diff_like_the_recorded_edit():
     before = parse.location_entry(_data("03_location_asset_nodes.initial.json"))
     after = parse.location_entry(_data("03_location_asset_nodes.v2.json"))
-    assert before is not None and after is not None
-    assert before.definitions is not None and after.definitions is not None
+    assert before is not None
+    assert after is not None
+    assert before.definitions is not None
+    assert after.definitions is not None
     changes = {c.key: c.change_types for c in diff_snapshots(before.definitions, after.definitions)}
     assert changes == {
         ("brand_new_asset",): (ChangeType.NEW,),
@@ -64,7 +66,8 @@ def test_edited_definitions_diff_like_the_recorded_edit():
     }
     # the same code loaded twice hashes the same
     again = parse.location_entry(_data("03_location_asset_nodes.initial.json"))
-    assert again is not None and again.definitions is not None
+    assert again is not None
+    assert again.definitions is not None
     assert {k: d.content_hash() for k, d in again.definitions.items()} == {
         k: d.content_hash() for k, d in before.definitions.items()
     }
@@ -82,7 +85,8 @@ def test_a_failed_load_reports_loaded_but_carries_a_python_error():
     assert entry is not None
     assert entry.load_status == "LOADED"
     assert entry.definitions is None
-    assert entry.error is not None and "DagsterUserCodeLoadError" in entry.error
+    assert entry.error is not None
+    assert "DagsterUserCodeLoadError" in entry.error
 
 
 def test_the_real_cause_comes_from_causes():
