@@ -42,3 +42,31 @@ def _no_leaked_threads() -> Iterator[None]:
         thread.join(timeout=deadline)
     still = [t.name for t in leaked if t.is_alive()]
     assert not still, f"test left threads running: {still}"
+
+
+# -- the bundled deployment server ---------------------------------------------------------
+
+from desktop_app.server.demo import add_demo_users  # noqa: E402
+from desktop_app.server.runner import EmbeddedServer  # noqa: E402
+
+
+@pytest.fixture
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    """The bundled deployment server with the demo data set, on a free
+    loopback port, on a fresh SQLite file; stopped after the test."""
+    db = tmp_path_factory.mktemp("demo-server") / "server.sqlite3"
+    server = EmbeddedServer(f"sqlite:///{db}", demo=True)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    """The bundled deployment server with no locations; the demo users exist."""
+    db = tmp_path_factory.mktemp("empty-server") / "server.sqlite3"
+    server = EmbeddedServer(f"sqlite:///{db}")
+    add_demo_users(server.storage)
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,279 @@
+"""Loading code locations: deploy, reload, delete, and the history they write.
+
+Every load becomes a history entry. A successful load stores only the asset
+definitions that changed since the location's previous successful load; a
+failed one (an image whose code raises, or an unknown image) stores its
+`PythonError` and leaves the served definitions as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from desktop_app.core.assets import AssetDefinition, AssetKey
+from desktop_app.core.diff import diff_definitions
+from desktop_app.core.loads import LoadAction, LoadStatus
+from desktop_app.server.documents import (
+    commit_hash_of,
+    document_hash,
+    location_display_metadata,
+)
+from desktop_app.server.manifest import image_content, python_error
+from desktop_app.server.storage import (
+    Storage,
+    current_assets,
+    definitions,
+    dumps,
+    inserted_id,
+    load_changes,
+    loads,
+    locations,
+)
+
+CHUNK = 400  # bound parameters per IN (...) list
+
+
+def key_text(key: AssetKey) -> str:
+    return json.dumps(list(key), separators=(",", ":"))
+
+
+def key_from_text(text: str) -> AssetKey:
+    return tuple(json.loads(text))
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    location: str
+    load_id: int
+    uploaded_at: float
+    status: LoadStatus
+    action: LoadAction
+    rollback_target: float | None = None
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _store_definitions(conn: Connection, defs: Mapping[str, AssetDefinition]) -> None:
+    """Insert the definitions whose hash is not stored yet."""
+    hashes = sorted(defs)
+    known: set[str] = set()
+    for chunk in _chunks(hashes):
+        known.update(
+            conn.execute(select(definitions.c.hash).where(definitions.c.hash.in_(chunk))).scalars()
+        )
+    missing = [{"hash": h, "body": defs[h].canonical_json()} for h in hashes if h not in known]
+    if missing:
+        conn.execute(insert(definitions), missing)
+
+
+def load_definitions(conn: Connection, hashes: Iterable[str]) -> dict[str, AssetDefinition]:
+    wanted = sorted(set(hashes))
+    found: dict[str, AssetDefinition] = {}
+    for chunk in _chunks(wanted):
+        rows = conn.execute(
+            select(definitions.c.hash, definitions.c.body).where(definitions.c.hash.in_(chunk))
+        )
+        for digest, body in rows:
+            found[digest] = AssetDefinition.from_json(json.loads(body))
+    return found
+
+
+def _unique_timestamp(conn: Connection, location: str, wanted: float) -> float:
+    """`codeLocationDataUploadTimestamp` is unique per location and grows."""
+    newest = conn.execute(
+        select(loads.c.uploaded_at)
+        .where(loads.c.location == location)
+        .order_by(loads.c.uploaded_at.desc())
+        .limit(1)
+    ).scalar()
+    if newest is not None and wanted <= newest:
+        return round(float(newest) + 0.001, 6)
+    return wanted
+
+
+def _action_for(
+    conn: Connection,
+    location: str,
+    doc_hash: str,
+    current_hash: str | None,
+    requested: LoadAction,
+) -> tuple[LoadAction, float | None]:
+    """A deploy of a document that equals an earlier entry's (and is not the
+    one running now) is a rollback to that entry."""
+    if requested is not LoadAction.DEPLOY or doc_hash == current_hash:
+        return requested, None
+    earlier = conn.execute(
+        select(loads.c.uploaded_at)
+        .where(loads.c.location == location, loads.c.document_hash == doc_hash)
+        .order_by(loads.c.uploaded_at.desc())
+        .limit(1)
+    ).scalar()
+    if earlier is None:
+        return requested, None
+    return LoadAction.ROLLBACK, float(earlier)
+
+
+def load_location(
+    storage: Storage,
+    document: Mapping[str, Any],
+    *,
+    initiated_by: str,
+    action: LoadAction = LoadAction.DEPLOY,
+    triggered_at: float | None = None,
+    uploaded_at: float | None = None,
+) -> LoadResult:
+    """Load `document` (already validated) as its location's new version.
+
+    `action` is deploy or reload; a deploy is recorded as a rollback when it
+    re-submits an earlier entry's document. Timestamps default to now (the
+    demo data set passes historical ones)."""
+    name = str(document["location_name"])
+    triggered = time.time() if triggered_at is None else triggered_at
+    doc_text = dumps(document)
+    doc_hash = document_hash(document)
+    with storage.write() as conn:
+        loc = conn.execute(select(locations).where(locations.c.name == name)).mappings().first()
+        current_doc_hash = document_hash(json.loads(loc["document"])) if loc else None
+        final_action, target = _action_for(conn, name, doc_hash, current_doc_hash, action)
+        ref = document.get("image")
+        content = image_content(conn, str(ref)) if isinstance(ref, str) else None
+        error: dict[str, Any] | None = None
+        if content is None:
+            error = python_error(
+                f"dagster_cloud.errors.ImageNotFound: the image {ref!r} of code location "
+                f"{name!r} is not registered on this deployment server"
+                if ref
+                else f"the location document of {name!r} names no image to load",
+                "ImageNotFound",
+            )
+        elif content.error is not None:
+            error = dict(content.error)
+        when = _unique_timestamp(
+            conn, name, max(triggered, time.time()) if uploaded_at is None else uploaded_at
+        )
+        display = {
+            **location_display_metadata(document),
+            "initiated_by": initiated_by,
+            "action": str(final_action),
+        }
+        if target is not None:
+            display["rollback_target"] = repr(target)
+        previous_id = loc["success_load_id"] if loc else None
+        row = {
+            "location": name,
+            "uploaded_at": when,
+            "triggered_at": min(triggered, when),
+            "document": doc_text,
+            "document_hash": doc_hash,
+            "display_metadata": dumps(display),
+            "previous_load_id": previous_id,
+            "commit_hash": commit_hash_of(document),
+        }
+        if error is not None or content is None:
+            load_id = inserted_id(
+                conn.execute(
+                    insert(loads).values(
+                        **row, status=str(LoadStatus.ERROR), error=dumps(error), summary=None
+                    )
+                )
+            )
+            status = LoadStatus.ERROR
+            success_id = previous_id
+        else:
+            load_id = _record_success(conn, row, name, content.assets)
+            status = LoadStatus.LOADED
+            success_id = load_id
+        values = {
+            "document": doc_text,
+            "document_updated_at": when,
+            "current_load_id": load_id,
+            "success_load_id": success_id,
+        }
+        if loc is None:
+            conn.execute(insert(locations).values(name=name, **values))
+        else:
+            conn.execute(update(locations).where(locations.c.name == name).values(**values))
+    return LoadResult(name, load_id, when, status, final_action, target)
+
+
+def _record_success(
+    conn: Connection, row: dict[str, Any], name: str, assets: tuple[AssetDefinition, ...]
+) -> int:
+    """Insert a successful load: the changed keys only, and the new current
+    definitions of the location."""
+    new_defs = {a.content_hash(): a for a in assets}
+    new_keys = {key_text(a.key): h for h, a in new_defs.items()}
+    rows = conn.execute(
+        select(current_assets.c.asset_key, current_assets.c.definition_hash).where(
+            current_assets.c.location == name
+        )
+    )
+    old_keys: dict[str, str] = {row[0]: row[1] for row in rows}
+    changed = sorted(k for k in set(old_keys) | set(new_keys) if old_keys.get(k) != new_keys.get(k))
+    old_defs = load_definitions(conn, (old_keys[k] for k in changed if k in old_keys))
+    _store_definitions(conn, new_defs)
+    added: list[list[str]] = []
+    removed: list[list[str]] = []
+    modified: list[list[str]] = []
+    change_rows = []
+    for text in changed:
+        old_hash, new_hash = old_keys.get(text), new_keys.get(text)
+        change = diff_definitions(
+            old_defs.get(old_hash) if old_hash else None,
+            new_defs.get(new_hash) if new_hash else None,
+        )
+        tracked = change is not None and bool(change.change_types)
+        if tracked:
+            key = list(key_from_text(text))
+            if old_hash is None:
+                added.append(key)
+            elif new_hash is None:
+                removed.append(key)
+            else:
+                modified.append(key)
+        change_rows.append(
+            {"asset_key": text, "old_hash": old_hash, "new_hash": new_hash, "tracked": tracked}
+        )
+    summary = {"added": added, "modified": modified, "removed": removed}
+    load_id = inserted_id(
+        conn.execute(
+            insert(loads).values(
+                **row, status=str(LoadStatus.LOADED), error=None, summary=dumps(summary)
+            )
+        )
+    )
+    if change_rows:
+        conn.execute(insert(load_changes), [{"load_id": load_id, **r} for r in change_rows])
+        gone = [str(r["asset_key"]) for r in change_rows if r["old_hash"] is not None]
+        for chunk in _chunks(gone):
+            conn.execute(
+                delete(current_assets).where(
+                    current_assets.c.location == name, current_assets.c.asset_key.in_(chunk)
+                )
+            )
+        fresh = [
+            {"location": name, "asset_key": r["asset_key"], "definition_hash": r["new_hash"]}
+            for r in change_rows
+            if r["new_hash"] is not None
+        ]
+        if fresh:
+            conn.execute(insert(current_assets), fresh)
+    return load_id
+
+
+def delete_location(storage: Storage, name: str) -> bool:
+    """Remove a location from the workspace (its history stays); False when
+    there is no such location."""
+    with storage.write() as conn:
+        gone = conn.execute(delete(locations).where(locations.c.name == name)).rowcount
+        conn.execute(delete(current_assets).where(current_assets.c.location == name))
+    return bool(gone)

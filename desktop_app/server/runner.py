@@ -1,0 +1,151 @@
+"""Run the bundled deployment server: in-process on a background thread
+(`EmbeddedServer`, used by the app and the tests) or in the foreground
+(`serve_forever`, used by `desktop-app server serve`)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import platformdirs
+from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
+
+from desktop_app.core.roles import Role
+from desktop_app.server.accounts import add_user
+from desktop_app.server.manifest import register_image
+from desktop_app.server.storage import Storage
+from desktop_app.server.wsgi import GraphQLApp
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+POLL_SECONDS = 0.1
+
+
+def default_db_url() -> str:
+    """A SQLite file under the user's data directory."""
+    folder = Path(platformdirs.user_data_dir("desktop-app", appauthor=False)) / "server"
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'deployment.sqlite3'}"
+
+
+def is_loopback(host: str) -> bool:
+    return host in LOOPBACK or host.startswith("127.")
+
+
+class EmbeddedServer:
+    """The deployment server on a background thread.
+
+    `start()` binds (port 0 picks a free port) and returns the GraphQL URL;
+    `stop()` closes the socket and joins every thread it started. Also a
+    context manager."""
+
+    def __init__(
+        self,
+        db_url: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        demo: bool = False,
+        threads: int = 8,
+    ) -> None:
+        if demo and not is_loopback(host):
+            raise ValueError("the demo data set (with its fixed tokens) is served on loopback only")
+        self.storage = Storage(db_url or default_db_url())
+        self.host = host
+        self.port = port
+        self.demo = demo
+        self.threads = threads
+        self.url: str | None = None
+        self._server: BaseWSGIServer | MultiSocketServer | None = None
+        self._map: dict[int, Any] = {}
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        if demo:
+            from desktop_app.server.demo import load_demo
+
+            load_demo(self.storage)
+
+    def register_image(self, ref: str, manifest: Mapping[str, Any]) -> None:
+        register_image(self.storage, ref, manifest)
+
+    def add_user(
+        self, email: str, role: Role, location_roles: Mapping[str, Role] | None = None
+    ) -> str:
+        return add_user(self.storage, email, role, location_roles)
+
+    def bind(self) -> str:
+        """Open the listening socket; returns the GraphQL URL."""
+        if self._server is not None:
+            assert self.url is not None
+            return self.url
+        app = GraphQLApp(self.storage)
+        self._server = create_server(
+            app,
+            map=self._map,
+            host=self.host,
+            port=self.port,
+            threads=self.threads,
+            ident="desktop-app",
+            clear_untrusted_proxy_headers=True,
+        )
+        real_port = getattr(self._server, "effective_port", self.port)
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        self.url = f"http://{host}:{real_port}/graphql"
+        return self.url
+
+    def start(self) -> str:
+        url = self.bind()
+        if self._thread is None:
+            self._stopping.clear()
+            self._thread = threading.Thread(
+                target=self._loop, name="deployment-server", daemon=True
+            )
+            self._thread.start()
+        return url
+
+    def serve_forever(self) -> None:
+        """Serve on the calling thread until `request_stop()`."""
+        self.bind()
+        self._loop()
+
+    def request_stop(self) -> None:
+        self._stopping.set()
+
+    def _loop(self) -> None:
+        server = self._server
+        assert server is not None
+        try:
+            while not self._stopping.is_set():
+                server.asyncore.loop(timeout=POLL_SECONDS, map=self._map, count=1)
+        finally:
+            for channel in list(self._map.values()):
+                channel.close()
+            self._map.clear()
+            server.task_dispatcher.shutdown()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        elif self._server is not None and not self._stopping_done():
+            # Bound but never started: close the socket and the worker threads.
+            self._loop()
+        self._server = None
+        self.storage.close()
+
+    def _stopping_done(self) -> bool:
+        return not self._map
+
+    def __enter__(self) -> EmbeddedServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

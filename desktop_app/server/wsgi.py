@@ -1,0 +1,169 @@
+"""The WSGI application: `POST /graphql` with a JSON body, token required.
+
+GraphQL over HTTP: a request that cannot be executed (malformed JSON, a
+syntax error, a document that does not validate, wrong variables) answers
+400 with a JSON `errors` list; an executed one answers 200. Missing or
+unknown `Dagster-Cloud-Api-Token` answers 401, a body over 1 MB 413.
+User errors never carry a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    execute,
+    parse,
+    validate,
+)
+
+from desktop_app.server.accounts import user_for_token
+from desktop_app.server.resolvers import MUTATION_RESOLVERS, QUERY_RESOLVERS, RequestContext
+from desktop_app.server.schema import build_server_schema
+from desktop_app.server.storage import Storage
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024
+TOKEN_HEADER = "HTTP_DAGSTER_CLOUD_API_TOKEN"
+StartResponse = Callable[..., Any]
+
+
+class _DocumentCache:
+    """Parsed and validated documents by query text: clients poll with the
+    same few documents, so each is parsed and validated once."""
+
+    def __init__(self, schema: GraphQLSchema, size: int = 256) -> None:
+        self._schema = schema
+        self._size = size
+        self._items: OrderedDict[str, DocumentNode] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, query: str) -> DocumentNode:
+        """The document, or raise a list of `GraphQLError`s."""
+        with self._lock:
+            doc = self._items.get(query)
+            if doc is not None:
+                self._items.move_to_end(query)
+                return doc
+        doc = parse(query)
+        errors = validate(self._schema, doc)
+        if errors:
+            raise _InvalidDocumentError(errors)
+        with self._lock:
+            self._items[query] = doc
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return doc
+
+
+class _InvalidDocumentError(Exception):
+    def __init__(self, errors: list[GraphQLError]) -> None:
+        super().__init__("invalid document")
+        self.errors = errors
+
+
+def _json(start_response: StartResponse, status: str, body: Any) -> Iterable[bytes]:
+    data = json.dumps(body, separators=(",", ":")).encode()
+    start_response(
+        status,
+        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+    )
+    return [data]
+
+
+def _errors(start_response: StartResponse, status: str, message: str) -> Iterable[bytes]:
+    return _json(start_response, status, {"errors": [{"message": message}]})
+
+
+class GraphQLApp:
+    """WSGI callable serving the bundled deployment API."""
+
+    def __init__(self, storage: Storage, deployment_name: str = "prod") -> None:
+        self.storage = storage
+        self.deployment_name = deployment_name
+        self.schema = build_server_schema(QUERY_RESOLVERS, MUTATION_RESOLVERS)
+        self._documents = _DocumentCache(self.schema)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.rstrip("/") != "/graphql":
+            return _errors(
+                start_response, "404 Not Found", f"no such endpoint: {path}; use /graphql"
+            )
+        if environ.get("REQUEST_METHOD") != "POST":
+            data = b'{"errors":[{"message":"use POST with a JSON body"}]}'
+            start_response(
+                "405 Method Not Allowed",
+                [
+                    ("Content-Type", "application/json"),
+                    ("Allow", "POST"),
+                    ("Content-Length", str(len(data))),
+                ],
+            )
+            return [data]
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _errors(start_response, "400 Bad Request", "invalid Content-Length")
+        if length > MAX_BODY:
+            return _errors(start_response, "413 Content Too Large", "request body over 1 MB")
+        token = environ.get(TOKEN_HEADER, "").strip()
+        if not token:
+            return _errors(
+                start_response, "401 Unauthorized", "missing Dagster-Cloud-Api-Token header"
+            )
+        user = user_for_token(self.storage, token)
+        if user is None:
+            return _errors(start_response, "401 Unauthorized", "unknown Dagster-Cloud-Api-Token")
+        body = environ["wsgi.input"].read(length) if length else b""
+        try:
+            request = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return _errors(start_response, "400 Bad Request", f"malformed JSON body: {exc}")
+        if not isinstance(request, dict) or not isinstance(request.get("query"), str):
+            return _errors(
+                start_response, "400 Bad Request", "the body needs a string field 'query'"
+            )
+        variables = request.get("variables")
+        operation = request.get("operationName")
+        if variables is not None and not isinstance(variables, dict):
+            return _errors(start_response, "400 Bad Request", "'variables' must be an object")
+        if operation is not None and not isinstance(operation, str):
+            return _errors(start_response, "400 Bad Request", "'operationName' must be a string")
+        try:
+            document = self._documents.get(request["query"])
+        except GraphQLError as exc:
+            return _json(start_response, "400 Bad Request", {"errors": [exc.formatted]})
+        except _InvalidDocumentError as exc:
+            return _json(
+                start_response, "400 Bad Request", {"errors": [e.formatted for e in exc.errors]}
+            )
+        context = RequestContext(self.storage, user, self.deployment_name)
+        result = execute(
+            self.schema,
+            document,
+            context_value=context,
+            variable_values=variables,
+            operation_name=operation,
+        )
+        assert isinstance(result, ExecutionResult)
+        for error in result.errors or ():
+            if error.original_error is not None and not isinstance(
+                error.original_error, GraphQLError
+            ):
+                log.error("resolver failed", exc_info=error.original_error)
+        if result.data is None and result.errors:
+            return _json(
+                start_response, "400 Bad Request", {"errors": [e.formatted for e in result.errors]}
+            )
+        return _json(start_response, "200 OK", result.formatted)
