@@ -1,0 +1,61 @@
+"""One asset's change history: every load that changed it, field by field,
+old → new."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.cache.store import HistoryCache
+from desktop_app.core.assets import AssetKey, key_to_str
+from desktop_app.ui.asset_history_model import AssetHistoryModel
+
+
+class AssetHistoryDialog(QDialog):
+    def __init__(
+        self, cache: HistoryCache, location: str, key: AssetKey, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("assetHistoryDialog")
+        self.setWindowTitle(f"{key_to_str(key)} — change history")
+        self.resize(900, 420)
+        self.location = location
+        self.key = key
+
+        self.model = AssetHistoryModel(self)
+        self.model.set_entries(cache.asset_history(location, key))
+
+        layout = QVBoxLayout(self)
+        count = len({row.loaded_at for row in self.model.rows})
+        heading = QLabel(
+            f"<b>{key_to_str(key)}</b> in {location}: changed by {count} "
+            f"load{'s' if count != 1 else ''}"
+        )
+        layout.addWidget(heading)
+
+        self.table = QTableView(self)
+        self.table.setObjectName("assetHistoryTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        self.table.resizeColumnsToContents()
+        for column in (self.model.column_named("Old"), self.model.column_named("New")):
+            header.resizeSection(column, min(header.sectionSize(column), 280))
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        layout.addWidget(self.table, 1)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)

@@ -1,0 +1,87 @@
+"""The explicit context the composition root (`desktop_app.app`) builds and
+passes to every window: the current connection and the shared services.
+
+Nothing here is global; tests build the whole app through
+`create_main_window` and reach the context through the window."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+
+from desktop_app.api.client import ConnectionSettings, DeploymentClient
+from desktop_app.cache.store import HistoryCache
+from desktop_app.core.roles import Role
+from desktop_app.core.session import Viewer
+from desktop_app.ui.credentials import CredentialStore
+from desktop_app.ui.notifier import Notifier
+from desktop_app.ui.prompts import Prompts
+from desktop_app.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+def open_in_browser(url: str) -> None:
+    """The production URL opener; tests replace `AppContext.open_url`."""
+    QDesktopServices.openUrl(QUrl(url))
+
+
+@dataclass(eq=False)
+class Connection:
+    """One deployment as one user: settings, its client and its cache.
+
+    `viewer_known` is False until a sync round of this connection succeeded,
+    so a freshly switched user is never judged by the previous user's role."""
+
+    settings: ConnectionSettings
+    client: DeploymentClient
+    cache: HistoryCache
+    label: str
+    viewer_known: bool = False
+
+    @property
+    def url(self) -> str:
+        return self.client.url
+
+    def viewer(self) -> Viewer | None:
+        return self.cache.viewer() if self.viewer_known else None
+
+
+ConnectionFactory = Callable[[ConnectionSettings, HistoryCache | None], Connection]
+"""Builds a connection; given a cache it reuses it (same deployment)."""
+
+
+@dataclass(eq=False)
+class AppContext:
+    connection: Connection
+    connect: ConnectionFactory
+    tasks: TaskRunner
+    notifier: Notifier
+    credentials: CredentialStore
+    prompts: Prompts = field(default_factory=Prompts)
+    open_url: Callable[[str], None] = open_in_browser
+    poll_interval: float = 5.0
+    cache_dir: Path | None = None
+    embedded_url: str | None = None
+    demo_users: Mapping[str, tuple[Role, str]] = field(default_factory=dict)
+    on_close: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def embedded(self) -> bool:
+        return self.embedded_url is not None and self.connection.url == self.embedded_url
+
+    def retire(self, old: Connection, *, keep_cache: bool) -> None:
+        """Close a replaced connection on the writer thread, after any round
+        still using it."""
+
+        def close() -> None:
+            old.client.close()
+            if not keep_cache:
+                old.cache.close()
+
+        self.tasks.run_write("close connection", close)

@@ -1,0 +1,121 @@
+"""The remembered connection and its token.
+
+The connection (URL or organization + deployment) is a small JSON file in
+the user's config directory. The token goes to the OS keyring; when no
+keyring works it goes to a file only the user can read (0600). Tokens are
+never logged."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import keyring
+import platformdirs
+from keyring.errors import KeyringError
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "desktop-app"
+SERVICE = "desktop-app.dagster-deployment"
+
+
+@dataclass(frozen=True)
+class SavedConnection:
+    url: str | None = None
+    organization: str | None = None
+    deployment: str | None = None
+
+    @property
+    def key(self) -> str:
+        """What the token is stored under."""
+        if self.url:
+            return self.url
+        return f"{self.organization}/{self.deployment}"
+
+
+class CredentialStore:
+    """Reads and writes the remembered connection and token."""
+
+    def __init__(self, config_dir: Path | None = None) -> None:
+        self.config_dir = config_dir or Path(platformdirs.user_config_dir(APP_NAME))
+
+    @property
+    def _connection_file(self) -> Path:
+        return self.config_dir / "connection.json"
+
+    @property
+    def _token_file(self) -> Path:
+        return self.config_dir / "tokens.json"
+
+    # -- connection ----------------------------------------------------------
+    def load(self) -> SavedConnection | None:
+        try:
+            data = json.loads(self._connection_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        saved = SavedConnection(
+            url=data.get("url") or None,
+            organization=data.get("organization") or None,
+            deployment=data.get("deployment") or None,
+        )
+        if not saved.url and not (saved.organization and saved.deployment):
+            return None
+        return saved
+
+    def save(self, connection: SavedConnection, token: str | None) -> None:
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        self._connection_file.write_text(json.dumps(asdict(connection)), encoding="utf-8")
+        if token:
+            self.set_token(connection.key, token)
+
+    def forget(self) -> None:
+        self._connection_file.unlink(missing_ok=True)
+
+    # -- token ---------------------------------------------------------------
+    def set_token(self, key: str, token: str) -> str:
+        """Store the token; returns where it went ("keyring" or "file")."""
+        try:
+            keyring.set_password(SERVICE, key, token)
+            if keyring.get_password(SERVICE, key) == token:
+                self._drop_file_token(key)
+                return "keyring"
+        except KeyringError as exc:
+            log.info("no usable keyring (%s); keeping the token in a private file", type(exc))
+        tokens = self._file_tokens()
+        tokens[key] = token
+        self._write_file_tokens(tokens)
+        return "file"
+
+    def token(self, key: str) -> str | None:
+        try:
+            value = keyring.get_password(SERVICE, key)
+        except KeyringError:
+            value = None
+        return value or self._file_tokens().get(key)
+
+    def _file_tokens(self) -> dict[str, str]:
+        try:
+            data = json.loads(self._token_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def _write_file_tokens(self, tokens: dict[str, str]) -> None:
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        # Create with 0600 from the start so the token is never world-readable.
+        fd = os.open(self._token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(tokens, handle)
+        os.chmod(self._token_file, 0o600)
+
+    def _drop_file_token(self, key: str) -> None:
+        tokens = self._file_tokens()
+        if key in tokens:
+            del tokens[key]
+            self._write_file_tokens(tokens)

@@ -1,0 +1,279 @@
+"""Painting and clicking inside table cells: links, asset-key lines and the
+"View metadata ▾" split button.
+
+Delegates only paint and hit-test; what a click means is decided by whoever
+listens to their signals."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QMouseEvent, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionToolButton,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from desktop_app.ui.history_model import AssetLine
+from desktop_app.ui.roles import ASSET_LINES_ROLE, LINK_ROLE
+
+Index = QModelIndex | QPersistentModelIndex
+PADDING = 4
+LINK_GAP = "   "
+
+
+def _plain(index: Index) -> QModelIndex:
+    if isinstance(index, QModelIndex):
+        return index
+    return index.model().index(index.row(), index.column(), index.parent())
+
+
+def _link_font(option: QStyleOptionViewItem) -> QFont:
+    font = QFont(option.font)
+    font.setUnderline(True)
+    return font
+
+
+def _text_rect(option: QStyleOptionViewItem) -> QRect:
+    return option.rect.adjusted(PADDING, 0, -PADDING, 0)
+
+
+def _is_release(event: QEvent) -> bool:
+    return (
+        event.type() == QEvent.Type.MouseButtonRelease
+        and isinstance(event, QMouseEvent)
+        and event.button() == Qt.MouseButton.LeftButton
+    )
+
+
+class LinkDelegate(QStyledItemDelegate):
+    """Draws `LINK_ROLE` text as a link (after the display text unless they
+    are the same). Signals: link_activated(QModelIndex) on a click on it."""
+
+    link_activated = Signal(QModelIndex)
+
+    def _parts(self, index: Index) -> tuple[str, str | None]:
+        display = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        link = index.data(LINK_ROLE)
+        if not link:
+            return str(display), None
+        return ("" if link == display else str(display)), str(link)
+
+    def _link_rect(self, option: QStyleOptionViewItem, index: Index) -> QRect | None:
+        plain, link = self._parts(index)
+        if link is None:
+            return None
+        rect = _text_rect(option)
+        offset = 0
+        if plain:
+            offset = QFontMetrics(option.font).horizontalAdvance(plain + LINK_GAP)
+        width = QFontMetrics(_link_font(option)).horizontalAdvance(link)
+        return QRect(
+            rect.left() + offset, rect.top(), min(width, rect.width() - offset), rect.height()
+        )
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        plain, link = self._parts(index)
+        if link is None:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        rect = _text_rect(opt)
+        painter.save()
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        if plain:
+            role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+            painter.setPen(opt.palette.color(role))
+            painter.setFont(opt.font)
+            painter.drawText(rect, align, plain)
+            rect.setLeft(rect.left() + QFontMetrics(opt.font).horizontalAdvance(plain + LINK_GAP))
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Link
+        painter.setPen(opt.palette.color(role))
+        painter.setFont(_link_font(opt))
+        painter.drawText(
+            rect,
+            align,
+            QFontMetrics(_link_font(opt)).elidedText(
+                link, Qt.TextElideMode.ElideRight, max(0, rect.width())
+            ),
+        )
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        plain, link = self._parts(index)
+        size = super().sizeHint(option, index)
+        if link is None:
+            return size
+        width = QFontMetrics(_link_font(option)).horizontalAdvance(link) + 2 * PADDING
+        if plain:
+            width += QFontMetrics(option.font).horizontalAdvance(plain + LINK_GAP)
+        return QSize(max(size.width(), width), size.height())
+
+    def editorEvent(
+        self, event: QEvent, model: object, option: QStyleOptionViewItem, index: Index
+    ) -> bool:
+        if _is_release(event):
+            assert isinstance(event, QMouseEvent)
+            rect = self._link_rect(option, index)
+            if rect is not None and rect.contains(event.position().toPoint()):
+                self.link_activated.emit(_plain(index))
+                return True
+        return False
+
+
+class AssetLinesDelegate(QStyledItemDelegate):
+    """Draws the Assets cell as one line per key. Signals:
+    key_activated(QModelIndex, object): a key line was clicked (the `AssetLine`);
+    more_activated(QModelIndex): the '… N more' line was clicked."""
+
+    key_activated = Signal(QModelIndex, object)
+    more_activated = Signal(QModelIndex)
+
+    @staticmethod
+    def lines(index: Index) -> tuple[AssetLine, ...]:
+        return tuple(index.data(ASSET_LINES_ROLE) or ())
+
+    def line_height(self, option: QStyleOptionViewItem) -> int:
+        return QFontMetrics(option.font).lineSpacing()
+
+    def line_at(self, option: QStyleOptionViewItem, index: Index, y: int) -> AssetLine | None:
+        lines = self.lines(index)
+        if not lines:
+            return None
+        number = (y - option.rect.top() - PADDING) // self.line_height(option)
+        return lines[number] if 0 <= number < len(lines) else None
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        lines = self.lines(index)
+        if not lines:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        link_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Link
+        height = self.line_height(opt)
+        rect = _text_rect(opt)
+        font = _link_font(opt)
+        metrics = QFontMetrics(font)
+        painter.save()
+        painter.setFont(font)
+        painter.setPen(opt.palette.color(link_role))
+        for number, line in enumerate(lines):
+            line_rect = QRect(
+                rect.left(), rect.top() + PADDING + number * height, rect.width(), height
+            )
+            text = metrics.elidedText(line.text, Qt.TextElideMode.ElideRight, rect.width())
+            painter.drawText(
+                line_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text
+            )
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        size = super().sizeHint(option, index)
+        lines = self.lines(index)
+        if not lines:
+            return size
+        metrics = QFontMetrics(_link_font(option))
+        width = max(metrics.horizontalAdvance(line.text) for line in lines) + 2 * PADDING
+        height = len(lines) * self.line_height(option) + 2 * PADDING
+        return QSize(max(size.width(), width), max(size.height(), height))
+
+    def editorEvent(
+        self, event: QEvent, model: object, option: QStyleOptionViewItem, index: Index
+    ) -> bool:
+        if _is_release(event):
+            assert isinstance(event, QMouseEvent)
+            line = self.line_at(option, index, event.position().toPoint().y())
+            if line is not None:
+                if line.key is None:
+                    self.more_activated.emit(_plain(index))
+                else:
+                    self.key_activated.emit(_plain(index), line)
+                return True
+        return False
+
+
+class SplitButtonDelegate(QStyledItemDelegate):
+    """Draws the Actions cell as a tool button with a drop-down arrow.
+    Signals: clicked(QModelIndex) on the button, menu_requested(QModelIndex,
+    QRect) on the arrow (the rect is the cell, in viewport coordinates)."""
+
+    clicked = Signal(QModelIndex)
+    menu_requested = Signal(QModelIndex, QRect)
+
+    ARROW = 18
+
+    def _button_option(self, option: QStyleOptionViewItem, index: Index) -> QStyleOptionToolButton:
+        button = QStyleOptionToolButton()
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        metrics = QFontMetrics(option.font)
+        width = min(
+            option.rect.width() - 2 * PADDING, metrics.horizontalAdvance(text) + 16 + self.ARROW
+        )
+        height = min(option.rect.height() - 2, metrics.height() + 8)
+        top = option.rect.top() + (option.rect.height() - height) // 2
+        button.rect = QRect(option.rect.left() + PADDING, top, width, height)
+        button.text = text
+        button.font = option.font
+        button.palette = option.palette
+        button.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Raised
+        button.features = QStyleOptionToolButton.ToolButtonFeature.MenuButtonPopup
+        button.subControls = QStyle.SubControl.SC_ToolButton | QStyle.SubControl.SC_ToolButtonMenu
+        button.toolButtonStyle = Qt.ToolButtonStyle.ToolButtonTextOnly
+        return button
+
+    def arrow_rect(self, option: QStyleOptionViewItem, index: Index) -> QRect:
+        button = self._button_option(option, index)
+        rect = button.rect
+        return QRect(rect.right() - self.ARROW, rect.top(), self.ARROW + 1, rect.height())
+
+    def button_rect(self, option: QStyleOptionViewItem, index: Index) -> QRect:
+        return self._button_option(option, index).rect
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        button = self._button_option(option, index)
+        style.drawComplexControl(QStyle.ComplexControl.CC_ToolButton, button, painter, opt.widget)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        metrics = QFontMetrics(option.font)
+        return QSize(
+            metrics.horizontalAdvance(text) + 16 + self.ARROW + 2 * PADDING, metrics.height() + 12
+        )
+
+    def editorEvent(
+        self, event: QEvent, model: object, option: QStyleOptionViewItem, index: Index
+    ) -> bool:
+        if _is_release(event):
+            assert isinstance(event, QMouseEvent)
+            point = event.position().toPoint()
+            if self.arrow_rect(option, index).contains(point):
+                self.menu_requested.emit(_plain(index), QRect(option.rect))
+                return True
+            if self.button_rect(option, index).contains(point):
+                self.clicked.emit(_plain(index))
+                return True
+        return False
+
+
+def attach(view: QWidget, column: int, delegate: QStyledItemDelegate) -> None:
+    """Install `delegate` on `column` of a view and keep it alive with it."""
+    delegate.setParent(view)
+    view.setItemDelegateForColumn(column, delegate)  # type: ignore[attr-defined]

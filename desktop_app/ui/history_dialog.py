@@ -1,0 +1,387 @@
+"""The history dialog of one code location: every load, collapsed or not,
+with commit links, asset changes and the role-gated actions."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.api.client import DeployOutcome
+from desktop_app.core.assets import AssetKey
+from desktop_app.core.links import commit_url
+from desktop_app.core.loads import LoadGroup, LoadStatus, LocationLoad
+from desktop_app.sync.rollback import rollback
+from desktop_app.ui import actions as action_specs
+from desktop_app.ui.actions import HISTORY_ACTIONS, ActionContext
+from desktop_app.ui.asset_history_dialog import AssetHistoryDialog
+from desktop_app.ui.context import AppContext
+from desktop_app.ui.delegates import PADDING, AssetLinesDelegate, LinkDelegate, SplitButtonDelegate
+from desktop_app.ui.history_model import AssetLine, HistoryModel, all_asset_lines
+from desktop_app.ui.metadata_dialog import MetadataDialog
+from desktop_app.ui.resources import Icon, icon
+from desktop_app.ui.roles import ASSET_LINES_ROLE
+from desktop_app.ui.rollback_dialog import RollbackDialog
+
+log = logging.getLogger(__name__)
+
+
+class HistoryDialog(QDialog):
+    """Signals: rollback_succeeded(str) with the location, once the server
+    accepted a rollback (the window then syncs at once);
+    rollback_finished(bool, str): ok and a message, after every attempt."""
+
+    rollback_succeeded = Signal(str)
+    rollback_finished = Signal(bool, str)
+
+    def __init__(self, context: AppContext, location: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.location = location
+        self.rollback_in_flight = False
+        self.children_dialogs: list[QDialog] = []
+        self.setObjectName("historyDialog")
+        self.setWindowTitle(f"{location} — load history")
+        self.resize(1180, 620)
+
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.heading = QLabel()
+        self.heading.setObjectName("historyHeading")
+        top.addWidget(self.heading, 1)
+        self.collapse_box = QCheckBox("Collapse similar entries")
+        self.collapse_box.setObjectName("collapseCheckBox")
+        self.collapse_box.setChecked(True)
+        self.collapse_box.setToolTip(
+            "Show consecutive loads of the same version with the same status as one row."
+        )
+        self.collapse_box.toggled.connect(self._on_collapse)
+        top.addWidget(self.collapse_box)
+        layout.addLayout(top)
+
+        self.model = HistoryModel(self)
+        self.table = QTableView(self)
+        self.table.setObjectName("historyTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setMouseTracking(True)
+        self.table.verticalHeader().hide()
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self.show_context_menu)
+        self.table.activated.connect(lambda _index: self.view_metadata())
+        layout.addWidget(self.table, 1)
+
+        self.commit_delegate = LinkDelegate(self.table)
+        self.commit_delegate.link_activated.connect(self._on_commit_link)
+        self.table.setItemDelegateForColumn(self.model.column_named("Commit"), self.commit_delegate)
+        self.assets_delegate = AssetLinesDelegate(self.table)
+        self.assets_delegate.key_activated.connect(self._on_asset_key)
+        self.assets_delegate.more_activated.connect(self._on_more_assets)
+        self.table.setItemDelegateForColumn(self.model.column_named("Assets"), self.assets_delegate)
+        self.actions_delegate = SplitButtonDelegate(self.table)
+        self.actions_delegate.clicked.connect(self._on_actions_button)
+        self.actions_delegate.menu_requested.connect(self._on_actions_arrow)
+        self.table.setItemDelegateForColumn(self.model.actions_column(), self.actions_delegate)
+
+        bottom = QHBoxLayout()
+        self.status_label = QLabel()
+        self.status_label.setObjectName("historyStatus")
+        bottom.addWidget(self.status_label, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        bottom.addWidget(buttons)
+        layout.addLayout(bottom)
+
+        self.history_actions: dict[str, QAction] = {}
+        for spec in HISTORY_ACTIONS:
+            action = QAction(spec.text, self)
+            action.setObjectName(spec.object_name)
+            self.history_actions[spec.object_name] = action
+            self.addAction(action)
+        self.history_actions["rollbackAction"].setIcon(icon(Icon.ROLLBACK))
+        self.history_actions["copyCommitAction"].setShortcut(QKeySequence.StandardKey.Copy)
+        self.history_actions["viewMetadataAction"].triggered.connect(self.view_metadata)
+        self.history_actions["rollbackAction"].triggered.connect(self.request_rollback)
+        self.history_actions["openCommitAction"].triggered.connect(self.open_commit)
+        self.history_actions["copyCommitAction"].triggered.connect(self.copy_commit)
+
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self.refresh_actions())
+        self.reload()
+        self._size_columns()
+        if self.model.rowCount():
+            self.table.selectRow(0)
+        self.table.setFocus()
+
+    # -- content ---------------------------------------------------------------
+    def reload(self) -> None:
+        """Re-read the history from the cache, keeping the selected load."""
+        selected = self.current_load()
+        cache = self.context.connection.cache
+        self.model.set_loads(cache.history(self.location))
+        self._size_rows()
+        if selected is not None:
+            row = self.model.row_of(selected.loaded_at)
+            if row is not None:
+                self.table.selectRow(row)
+        self._update_heading()
+        self.refresh_actions()
+
+    def _update_heading(self) -> None:
+        loads = self.model.loads
+        rows = self.model.rowCount()
+        text = f"<b>{self.location}</b> — {len(loads)} load{'s' if len(loads) != 1 else ''}"
+        if self.model.collapsed and rows != len(loads):
+            text += f" in {rows} rows"
+        self.heading.setText(text)
+
+    def _on_collapse(self, checked: bool) -> None:
+        selected = self.current_load()
+        self.model.set_collapsed(checked)
+        self._size_rows()
+        if selected is not None:
+            row = self.model.row_of(selected.loaded_at)
+            if row is not None:
+                self.table.selectRow(row)
+        self._update_heading()
+        self.refresh_actions()
+
+    def _size_columns(self) -> None:
+        header = self.table.horizontalHeader()
+        widths = {
+            "Loaded": 150,
+            "Status": 190,
+            "Commit": 80,
+            "Image": 190,
+            "Assets": 280,
+            "Initiated by": 220,
+        }
+        for name, width in widths.items():
+            header.resizeSection(self.model.column_named(name), width)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+
+    def _size_rows(self) -> None:
+        vertical = self.table.verticalHeader()
+        base = vertical.defaultSectionSize()
+        line = self.table.fontMetrics().lineSpacing()
+        assets = self.model.column_named("Assets")
+        for row in range(self.model.rowCount()):
+            lines = len(self.model.index(row, assets).data(ASSET_LINES_ROLE) or ())
+            height = max(base, lines * line + 2 * PADDING) if lines > 1 else base
+            if vertical.sectionSize(row) != height:
+                vertical.resizeSection(row, height)
+
+    # -- selection and actions -----------------------------------------------
+    def current_group(self) -> LoadGroup | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.row_at(index.row())
+
+    def current_load(self) -> LocationLoad | None:
+        group = self.current_group()
+        return group.head if group else None
+
+    def select_load(self, loaded_at: float) -> bool:
+        row = self.model.row_of(loaded_at)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        self.table.setCurrentIndex(self.model.index(row, 0))
+        return True
+
+    def action_context(self) -> ActionContext:
+        connection = self.context.connection
+        return ActionContext(
+            location=self.location,
+            load=self.current_load(),
+            newest=self.model.newest,
+            viewer=connection.viewer(),
+            capabilities=connection.cache.capabilities(),
+            rollback_in_flight=self.rollback_in_flight,
+        )
+
+    def refresh_actions(self) -> None:
+        ctx = self.action_context()
+        for spec in HISTORY_ACTIONS:
+            action_specs.apply(spec, self.history_actions[spec.object_name], ctx)
+
+    def build_context_menu(self) -> QMenu:
+        """The right-click menu for the current row (shown by
+        `show_context_menu`; tests inspect it without opening it)."""
+        self.refresh_actions()
+        menu = QMenu(self)
+        menu.setToolTipsVisible(True)
+        menu.addAction(self.history_actions["viewMetadataAction"])
+        menu.addAction(self.history_actions["rollbackAction"])
+        menu.addSeparator()
+        menu.addAction(self.history_actions["openCommitAction"])
+        menu.addAction(self.history_actions["copyCommitAction"])
+        group = self.current_group()
+        lines = all_asset_lines(group) if group else ()
+        if lines:
+            menu.addSeparator()
+            menu.addMenu(self.build_assets_menu(lines, menu))
+        return menu
+
+    def build_actions_menu(self) -> QMenu:
+        """The drop-down of the Actions cell."""
+        self.refresh_actions()
+        menu = QMenu(self)
+        menu.setToolTipsVisible(True)
+        menu.addAction(self.history_actions["rollbackAction"])
+        return menu
+
+    def build_assets_menu(self, lines: tuple[AssetLine, ...], parent: QWidget) -> QMenu:
+        menu = QMenu("Asset change history", parent)
+        for line in lines:
+            if line.key is None:
+                continue
+            action = menu.addAction(line.text)
+            action.triggered.connect(partial(self.open_asset_history, line.key))
+        return menu
+
+    def show_context_menu(self, pos: QPoint) -> None:
+        if self.current_group() is None:
+            return
+        self.build_context_menu().popup(self.table.viewport().mapToGlobal(pos))
+
+    # -- what the actions do ---------------------------------------------------
+    def view_metadata(self) -> MetadataDialog | None:
+        load = self.current_load()
+        if load is None:
+            return None
+        dialog = MetadataDialog(load, self)
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def open_commit(self) -> str | None:
+        load = self.current_load()
+        url = commit_url(load.deploy) if load else None
+        if url:
+            self.context.open_url(url)
+        return url
+
+    def copy_commit(self) -> None:
+        load = self.current_load()
+        if load and load.deploy.commit_hash:
+            QGuiApplication.clipboard().setText(load.deploy.commit_hash)
+            self.status_label.setText(f"Copied {load.deploy.commit_hash}")
+
+    def open_asset_history(self, key: AssetKey) -> AssetHistoryDialog:
+        dialog = AssetHistoryDialog(self.context.connection.cache, self.location, key, self)
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def request_rollback(self) -> RollbackDialog | None:
+        """Open the confirmation for the selected load (if allowed)."""
+        self.refresh_actions()
+        target = self.current_load()
+        if target is None or not self.history_actions["rollbackAction"].isEnabled():
+            return None
+        current = next((ld for ld in self.model.loads if ld.status == LoadStatus.LOADED), None)
+        changes = (
+            self.context.connection.cache.diff(self.location, current.loaded_at, target.loaded_at)
+            if current is not None
+            else []
+        )
+        dialog = RollbackDialog(self.location, current, target, changes, self)
+        dialog.confirmed.connect(lambda reason: self.start_rollback(target, reason))
+        self._keep(dialog)
+        dialog.open()
+        return dialog
+
+    def start_rollback(self, target: LocationLoad, reason: str = "") -> bool:
+        """Send the rollback in the background; False when one is running."""
+        if self.rollback_in_flight:
+            return False
+        self.rollback_in_flight = True
+        self.refresh_actions()
+        self.status_label.setText(f"Rolling back {self.location}…")
+        if reason:
+            log.info("rollback of %s requested: %s", self.location, reason)
+        connection = self.context.connection
+        self.context.tasks.run_write(
+            "rollback",
+            partial(rollback, connection.client, connection.cache, self.location, target.loaded_at),
+            on_success=self._on_rollback_done,
+            on_failure=self._on_rollback_error,
+        )
+        return True
+
+    def _on_rollback_done(self, outcome: DeployOutcome) -> None:
+        self.rollback_in_flight = False
+        self.refresh_actions()
+        if outcome.ok:
+            self.status_label.setText("Rollback sent; the new load appears with the next sync.")
+            self.rollback_succeeded.emit(self.location)
+        else:
+            self.status_label.setText("Rollback refused.")
+            self.context.prompts.error(
+                self,
+                "Rollback refused",
+                f"The server did not roll back {self.location}: {outcome.message}",
+            )
+        self.rollback_finished.emit(outcome.ok, outcome.message)
+
+    def _on_rollback_error(self, exc: BaseException) -> None:
+        self.rollback_in_flight = False
+        self.refresh_actions()
+        self.status_label.setText("Rollback failed.")
+        self.context.prompts.error(
+            self, "Rollback failed", f"{self.location} was not rolled back: {exc}"
+        )
+        self.rollback_finished.emit(False, str(exc))
+
+    # -- cell clicks -------------------------------------------------------------
+    def _on_commit_link(self, index: QModelIndex) -> None:
+        self.table.setCurrentIndex(index)
+        self.open_commit()
+
+    def _on_asset_key(self, index: QModelIndex, line: AssetLine) -> None:
+        self.table.setCurrentIndex(index)
+        if line.key is not None:
+            self.open_asset_history(line.key)
+
+    def _on_more_assets(self, index: QModelIndex) -> None:
+        self.table.setCurrentIndex(index)
+        group = self.current_group()
+        if group is None:
+            return
+        menu = self.build_assets_menu(all_asset_lines(group), self)
+        rect = self.table.visualRect(index)
+        menu.popup(self.table.viewport().mapToGlobal(rect.bottomLeft()))
+
+    def _on_actions_button(self, index: QModelIndex) -> None:
+        self.table.setCurrentIndex(index)
+        self.view_metadata()
+
+    def _on_actions_arrow(self, index: QModelIndex, cell: QRect) -> None:
+        self.table.setCurrentIndex(index)
+        self.build_actions_menu().popup(self.table.viewport().mapToGlobal(cell.bottomLeft()))
+
+    def _keep(self, dialog: QDialog) -> None:
+        self.children_dialogs = [d for d in self.children_dialogs if d.isVisible()]
+        self.children_dialogs.append(dialog)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)

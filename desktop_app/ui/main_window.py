@@ -1,0 +1,430 @@
+"""The main window: the Deployment table, the offline banner, the status
+bar, and the menus (connect, switch demo user, sync now)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import QEvent, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.api.client import ConnectionSettings
+from desktop_app.api.errors import ApiError, Unauthorized, Unreachable
+from desktop_app.core.links import commit_url
+from desktop_app.sync.engine import SyncResult, run_once
+from desktop_app.ui import formatting
+from desktop_app.ui.connect_dialog import ConnectDialog
+from desktop_app.ui.context import AppContext, Connection
+from desktop_app.ui.credentials import SavedConnection
+from desktop_app.ui.delegates import LinkDelegate
+from desktop_app.ui.deployment_model import DeploymentModel
+from desktop_app.ui.history_dialog import HistoryDialog
+from desktop_app.ui.poller import Poller
+from desktop_app.ui.resources import Icon, icon
+from desktop_app.ui.roles import ROW_ROLE, SORT_ROLE
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+    round_done(bool): after every sync round that was not dropped (ok or not).
+    """
+
+    round_done = Signal(bool)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.history_dialogs: dict[str, HistoryDialog] = {}
+        self.connect_dialog: ConnectDialog | None = None
+        self._shut_down = False
+        self._last_error: BaseException | None = None
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(icon(Icon.APP))
+        self.resize(1100, 560)
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 4)
+
+        self.banner = QFrame(central)
+        self.banner.setObjectName("offlineBanner")
+        banner_layout = QHBoxLayout(self.banner)
+        banner_layout.setContentsMargins(6, 4, 6, 4)
+        banner_icon = QLabel(self.banner)
+        banner_icon.setPixmap(icon(Icon.OFFLINE).pixmap(16, 16))
+        banner_layout.addWidget(banner_icon)
+        self.banner_text = QLabel(self.banner)
+        self.banner_text.setObjectName("offlineBannerText")
+        self.banner_text.setWordWrap(True)
+        banner_layout.addWidget(self.banner_text, 1)
+        self.banner.hide()
+        layout.addWidget(self.banner)
+
+        self.filter = QLineEdit(central)
+        self.filter.setObjectName("locationFilter")
+        self.filter.setPlaceholderText("Filter code locations (Ctrl+F)")
+        self.filter.setClearButtonEnabled(True)
+        layout.addWidget(self.filter)
+
+        self.model = DeploymentModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterKeyColumn(-1)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.returnPressed.connect(self._focus_table)
+
+        self.table = QTableView(central)
+        self.table.setObjectName("deploymentTable")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.activated.connect(self._on_activated)
+        self.link_delegate = LinkDelegate(self.table)
+        self.link_delegate.link_activated.connect(self._on_link)
+        for name in ("Updated", "Commit"):
+            self.table.setItemDelegateForColumn(self.model.column_named(name), self.link_delegate)
+        layout.addWidget(self.table, 1)
+        self.setCentralWidget(central)
+
+        self.sync_label = QLabel("Starting…")
+        self.sync_label.setObjectName("syncStatusLabel")
+        self.viewer_label = QLabel()
+        self.viewer_label.setObjectName("viewerLabel")
+        self.statusBar().addWidget(self.sync_label, 1)
+        self.statusBar().addPermanentWidget(self.viewer_label)
+
+        self._build_menus()
+
+        self.poller = Poller(context.tasks, self._make_round, context.poll_interval, parent=self)
+        self.poller.synced.connect(self._on_synced)
+        self.poller.failed.connect(self._on_failed)
+        self.poller.round_started.connect(self._on_round_started)
+        self.countdown = QTimer(self)
+        self.countdown.setInterval(1000)
+        self.countdown.timeout.connect(self._update_offline_text)
+
+        self.load_from_cache()
+        self._size_columns()
+        self.table.setFocus()
+
+    # -- building --------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.connect_action = QAction("&Connect to deployment…", self)
+        self.connect_action.setObjectName("connectAction")
+        self.connect_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.connect_action.triggered.connect(self.open_connect_dialog)
+        file_menu.addAction(self.connect_action)
+        self.sync_action = QAction("&Sync now", self)
+        self.sync_action.setObjectName("syncNowAction")
+        self.sync_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.sync_action.triggered.connect(self.poller_sync_now)
+        file_menu.addAction(self.sync_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu("&View")
+        self.find_action = QAction("&Filter locations", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self.focus_filter)
+        view_menu.addAction(self.find_action)
+        self.history_action = QAction("Location &history", self)
+        self.history_action.setShortcut(QKeySequence("Ctrl+H"))
+        self.history_action.triggered.connect(self.open_selected_history)
+        view_menu.addAction(self.history_action)
+
+        self.demo_menu = None
+        self.demo_actions: dict[str, QAction] = {}
+        if self.context.demo_users:
+            account = self.menuBar().addMenu("&Account")
+            self.demo_menu = account.addMenu("Switch &demo user")
+            self.demo_menu.setObjectName("switchDemoUserMenu")
+            group = QActionGroup(self)
+            for email, (role, _token) in self.context.demo_users.items():
+                action = QAction(f"{email} ({role.label})", self)
+                action.setCheckable(True)
+                action.setData(email)
+                action.triggered.connect(partial(self.switch_demo_user, email))
+                group.addAction(action)
+                self.demo_menu.addAction(action)
+                self.demo_actions[email] = action
+            self._check_demo_user()
+
+    def _size_columns(self) -> None:
+        header = self.table.horizontalHeader()
+        widths = {"Code location": 200, "Status": 110, "Updated": 190, "Image": 260, "Commit": 90}
+        for name, width in widths.items():
+            header.resizeSection(self.model.column_named(name), width)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+
+    # -- reading the cache -----------------------------------------------------
+    def load_from_cache(self) -> None:
+        connection = self.context.connection
+        self.setWindowTitle(f"Deployment — {connection.label}")
+        self.model.set_locations(connection.cache.locations())
+        self._update_viewer_label()
+
+    def _update_viewer_label(self) -> None:
+        connection = self.context.connection
+        viewer = connection.viewer()
+        if viewer is not None:
+            self.viewer_label.setText(viewer.describe())
+        else:
+            cached = connection.cache.viewer()
+            self.viewer_label.setText(
+                f"{cached.describe()} (not yet confirmed)" if cached else "Signing in…"
+            )
+
+    # -- polling ---------------------------------------------------------------
+    def _make_round(self) -> Any:
+        connection = self.context.connection
+        return partial(run_once, connection.client, connection.cache)
+
+    def start(self) -> None:
+        """Start polling (the first round runs at once)."""
+        self.poller.start()
+
+    def poller_sync_now(self) -> None:
+        self.poller.sync_now()
+
+    def _on_round_started(self) -> None:
+        if self.poller.offline_since is None and self.poller.rounds == 1:
+            self.sync_label.setText("Syncing…")
+
+    def _on_synced(self, result: SyncResult) -> None:
+        connection = self.context.connection
+        connection.viewer_known = True
+        self._last_error = None
+        self.countdown.stop()
+        self.banner.hide()
+        self.sync_label.setText(f"Synced {formatting.clock(time.time())}")
+        self.model.set_locations(connection.cache.locations())
+        self._update_viewer_label()
+        self._check_demo_user()
+        self.context.notifier.sync_result(result.newly_failed, result.recovered, result.rolled_back)
+        for location, dialog in list(self.history_dialogs.items()):
+            if location in result.changed_locations:
+                dialog.reload()
+            else:
+                dialog.refresh_actions()
+        self.round_done.emit(True)
+
+    def _on_failed(self, exc: BaseException, delay: float) -> None:
+        self._last_error = exc
+        if not isinstance(exc, ApiError):
+            log.error("sync round crashed", exc_info=exc)
+        self._update_offline_text()
+        self.banner.show()
+        self.countdown.start()
+        self.round_done.emit(False)
+
+    def _update_offline_text(self) -> None:
+        exc = self._last_error
+        since = self.poller.offline_since
+        if exc is None or since is None:
+            self.countdown.stop()
+            return
+        retry = ""
+        if self.poller.next_attempt_at is not None:
+            seconds = max(0, round(self.poller.next_attempt_at - time.time()))
+            retry = f" — retrying in {seconds} s" if seconds else " — retrying now"
+        if self.poller.paused:
+            retry = " — paused while minimized"
+        if isinstance(exc, Unreachable):
+            self.sync_label.setText(f"Offline since {formatting.short_clock(since)}{retry}")
+            reason = f"Cannot reach {self.context.connection.url}"
+        elif isinstance(exc, Unauthorized):
+            self.sync_label.setText(f"Sign-in refused since {formatting.short_clock(since)}{retry}")
+            reason = f"The server refused the token: {exc}"
+        else:
+            self.sync_label.setText(f"Sync failing since {formatting.short_clock(since)}{retry}")
+            reason = f"Sync failed: {exc}"
+        last = self.context.connection.cache.last_sync()
+        data_age = (
+            f"showing cached data from {formatting.age(time.time() - last)} ago"
+            if last
+            else "no data cached yet"
+        )
+        self.banner_text.setText(
+            f"{reason} (since {formatting.clock(since)}); {data_age}. "
+            "History and details still open from the cache."
+        )
+
+    # -- table -------------------------------------------------------------------
+    def location_at(self, index: QModelIndex) -> str | None:
+        row = index.data(ROW_ROLE) if index.isValid() else None
+        return row.name if row is not None else None
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        location = self.location_at(index)
+        if location:
+            self.open_history(location)
+
+    def _on_link(self, index: QModelIndex) -> None:
+        column = self.proxy.mapToSource(index).column()
+        row = index.data(ROW_ROLE)
+        if row is None:
+            return
+        if column == self.model.column_named("Commit"):
+            url = commit_url(row.deploy)
+            if url:
+                self.context.open_url(url)
+        else:
+            self.open_history(row.name)
+
+    def open_selected_history(self) -> HistoryDialog | None:
+        location = self.location_at(self.table.currentIndex())
+        return self.open_history(location) if location else None
+
+    def open_history(self, location: str) -> HistoryDialog:
+        dialog = self.history_dialogs.get(location)
+        if dialog is None:
+            dialog = HistoryDialog(self.context, location, self)
+            dialog.rollback_succeeded.connect(lambda _location: self.poller.sync_now())
+            dialog.finished.connect(lambda _result: self.history_dialogs.pop(location, None))
+            self.history_dialogs[location] = dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def focus_filter(self) -> None:
+        self.filter.setFocus()
+        self.filter.selectAll()
+
+    def _focus_table(self) -> None:
+        self.table.setFocus()
+        if not self.table.currentIndex().isValid() and self.proxy.rowCount():
+            self.table.selectRow(0)
+
+    # -- connections ---------------------------------------------------------------
+    def _replace_connection(self, new: Connection, *, same_cache: bool) -> None:
+        old = self.context.connection
+        self.context.connection = new
+        self.context.retire(old, keep_cache=same_cache)
+        if not same_cache:
+            for dialog in list(self.history_dialogs.values()):
+                dialog.close()
+            self.history_dialogs.clear()
+        self._last_error = None
+        self.countdown.stop()
+        self.banner.hide()
+        self.sync_label.setText("Syncing…")
+        self.load_from_cache()
+        for dialog in self.history_dialogs.values():
+            dialog.refresh_actions()
+        self.poller.reconnect(self._make_round)
+
+    def switch_demo_user(self, email: str) -> None:
+        """Sign in to the embedded server as another demo user."""
+        if email not in self.context.demo_users or self.context.embedded_url is None:
+            return
+        _role, token = self.context.demo_users[email]
+        settings = ConnectionSettings(url=self.context.embedded_url, token=token)
+        connection = self.context.connection
+        same = connection.url == self.context.embedded_url
+        new = self.context.connect(settings, connection.cache if same else None)
+        self._replace_connection(new, same_cache=same)
+        self._check_demo_user(email)
+
+    def _check_demo_user(self, email: str | None = None) -> None:
+        if not self.demo_actions:
+            return
+        embedded = self.context.embedded
+        for action in self.demo_actions.values():
+            action.setEnabled(True)
+        if email is None:
+            viewer = self.context.connection.viewer()
+            email = viewer.email if viewer and embedded else None
+        for key, action in self.demo_actions.items():
+            action.setChecked(key == email)
+
+    def open_connect_dialog(self) -> ConnectDialog:
+        dialog = ConnectDialog(self.context.tasks, self.context.credentials.load(), self)
+        dialog.accepted.connect(lambda: self._on_connect_accepted(dialog))
+        self.connect_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_connect_accepted(self, dialog: ConnectDialog) -> None:
+        settings = dialog.settings()
+        saved = dialog.saved_connection()
+        if settings is None or saved is None:
+            return
+        self.connect_to(settings, saved)
+
+    def connect_to(self, settings: ConnectionSettings, saved: SavedConnection | None) -> None:
+        """Switch to another deployment and remember it."""
+        if saved is not None:
+            self.context.credentials.save(saved, settings.token)
+        connection = self.context.connection
+        same = settings.graphql_url() == connection.url
+        new = self.context.connect(settings, connection.cache if same else None)
+        self._replace_connection(new, same_cache=same)
+        self._check_demo_user()
+
+    # -- window life ---------------------------------------------------------------
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.WindowStateChange:
+            if self.isMinimized():
+                self.poller.pause()
+            else:
+                self.poller.resume()
+        super().changeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop polling, wait for background work, close the connection and
+        whatever the composition root registered (the embedded server)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.poller.stop()
+        self.countdown.stop()
+        for dialog in list(self.history_dialogs.values()):
+            dialog.close()
+        self.history_dialogs.clear()
+        if self.connect_dialog is not None:
+            self.connect_dialog.close()
+        self.context.notifier.close()
+        self.context.tasks.shutdown()
+        connection = self.context.connection
+        connection.client.close()
+        connection.cache.close()
+        for callback in reversed(self.context.on_close):
+            try:
+                callback()
+            except Exception:
+                log.exception("error while shutting down")
