@@ -1,0 +1,128 @@
+"""The cache's tables, its schema version and migrations.
+
+Size matters here (20 locations, the largest with 5,000 assets x 2,000
+loads must fit in 30 MB), so:
+- `definition` holds each distinct asset definition once, by content hash,
+  as zlib-compressed canonical JSON;
+- `asset_change` holds, per location and asset key, one row per load that
+  changed (or taught us) that key's state; the state of every key at any
+  load is the newest row at or before that load. It is a WITHOUT ROWID
+  table keyed by (location, asset, loaded_at), so "the definition of this
+  asset at that load" is one index seek.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Connection
+
+SCHEMA_VERSION = 1
+
+# asset_change.state
+REMOVED = 0  # the key does not exist (after this load)
+PRESENT = 1  # exists; def_id says how it is defined
+UNKNOWN = 2  # exists, but the server never told us its definition at this load
+
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+location = Table(
+    "location",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("active", Integer, nullable=False, default=1),
+    Column("status", Text, nullable=False),
+    Column("updated_at", Float),
+    Column("version_key", Text),
+    Column("deploy", Text),  # JSON of DeployInfo
+    Column("asset_count", Integer, nullable=False, default=0),
+    Column("error", Text),
+    # "status|updateTimestamp|versionKey" as last seen: what a poll compares.
+    Column("heartbeat", Text),
+)
+
+load = Table(
+    "load",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("location_id", Integer, ForeignKey("location.id"), nullable=False),
+    Column("loaded_at", Float, nullable=False),
+    Column("triggered_at", Float),
+    Column("status", Text, nullable=False),
+    Column("document", Text),  # JSON
+    Column("display", Text),  # JSON
+    Column("error", Text),
+    UniqueConstraint("location_id", "loaded_at", name="load_location_time"),
+)
+# The history page query: newest first within a location.
+Index("load_by_location_time", load.c.location_id, load.c.loaded_at)
+
+asset_key = Table(
+    "asset_key",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", Text, nullable=False, unique=True),  # JSON list of path parts
+)
+
+definition = Table(
+    "definition",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("hash", LargeBinary, nullable=False, unique=True),
+    Column("body", LargeBinary, nullable=False),  # zlib(canonical JSON)
+)
+
+asset_change = Table(
+    "asset_change",
+    metadata,
+    Column("location_id", Integer, primary_key=True),
+    Column("asset_id", Integer, primary_key=True),
+    Column("loaded_at", Float, primary_key=True),
+    Column("state", Integer, nullable=False),
+    Column("def_id", Integer),
+    Column("changed", Integer, nullable=False),  # 0: only taught us the definition
+    Column("types", Integer, nullable=False),  # bit mask of ChangeType
+    sqlite_with_rowid=False,
+)
+# Which keys changed in a range of loads (history pages, diffs).
+Index("asset_change_by_time", asset_change.c.location_id, asset_change.c.loaded_at)
+
+
+def create(conn: Connection) -> None:
+    metadata.create_all(conn)
+    conn.execute(schema_version.delete())
+    conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
+
+
+# version -> step that upgrades a file from that version to the next one.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+
+
+def migrate(conn: Connection, found: int) -> None:
+    version = found
+    while version < SCHEMA_VERSION:
+        MIGRATIONS[version](conn)
+        version += 1
+    conn.execute(schema_version.update().values(version=SCHEMA_VERSION))

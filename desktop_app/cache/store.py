@@ -1,0 +1,515 @@
+"""The local history cache: one SQLite file per deployment.
+
+Reads are safe from any thread (WAL lets them run while the one writer, a
+sync round, holds its transaction). A file that fails the integrity check,
+or is not a database at all, is moved aside and a fresh one is made; the
+caller learns this from `recovered_from` and re-syncs from the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, create_engine, event, func, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DatabaseError
+
+from desktop_app.cache import codec
+from desktop_app.cache import schema as s
+from desktop_app.cache.writer import CacheWriter
+from desktop_app.core.assets import AssetDefinition, AssetKey
+from desktop_app.core.diff import (
+    AssetChange,
+    ChangeType,
+    DiffSummary,
+    diff_definitions,
+)
+from desktop_app.core.loads import (
+    AssetHistoryEntry,
+    LoadStatus,
+    LocationLoad,
+    LocationSummary,
+)
+from desktop_app.core.session import Capabilities, Viewer
+
+# Above this many keys, a diff reads whole snapshots instead of seeking per key.
+_SEEK_LIMIT = 400
+_DEF_CACHE_LIMIT = 50_000
+
+
+@dataclass(frozen=True)
+class CachedLocation:
+    name: str
+    active: bool
+    heartbeat: str | None
+    status: str
+    asset_count: int
+    newest_loaded_at: float | None
+    newest_status: LoadStatus | None
+
+
+class CorruptCache(Exception):  # noqa: N818 (internal signal, never leaves this module)
+    pass
+
+
+def _engine(path: Path) -> Engine:
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions start.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+class HistoryCache:
+    """History of every location of one deployment, as last synced."""
+
+    def __init__(self, path: Path, engine: Engine, recovered_from: Path | None) -> None:
+        self.path = path
+        self.engine = engine
+        self.recovered_from = recovered_from
+        self._defs: dict[int, AssetDefinition] = {}
+
+    # -- lifecycle ---------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path) -> HistoryCache:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            engine = cls._open_checked(path)
+            recovered = None
+        except CorruptCache:
+            recovered = cls._move_aside(path)
+            engine = cls._open_checked(path)
+        return cls(path, engine, recovered)
+
+    @staticmethod
+    def _open_checked(path: Path) -> Engine:
+        engine = _engine(path)
+        try:
+            with engine.begin() as conn:
+                check = conn.exec_driver_sql("PRAGMA quick_check").scalar()
+                if check != "ok":
+                    raise CorruptCache(str(check))
+                tables = set(
+                    conn.exec_driver_sql(
+                        "SELECT name FROM sqlite_master WHERE type='table'"
+                    ).scalars()
+                )
+                if "schema_version" not in tables:
+                    if tables:
+                        raise CorruptCache("not a cache file of this app")
+                    s.create(conn)
+                else:
+                    found = conn.execute(select(s.schema_version.c.version)).scalar()
+                    if found is None or found > s.SCHEMA_VERSION:
+                        raise CorruptCache(f"unknown schema version {found}")
+                    if found < s.SCHEMA_VERSION:
+                        s.migrate(conn, int(found))
+        except DatabaseError as exc:
+            engine.dispose()
+            raise CorruptCache(str(exc)) from exc
+        except CorruptCache:
+            engine.dispose()
+            raise
+        return engine
+
+    @staticmethod
+    def _move_aside(path: Path) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = path.with_name(f"{path.name}.corrupt-{stamp}")
+        n = 1
+        while target.exists():
+            target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+            n += 1
+        path.replace(target)
+        for suffix in ("-wal", "-shm"):
+            side = path.with_name(path.name + suffix)
+            if side.exists():
+                side.replace(target.with_name(target.name + suffix))
+        return target
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> HistoryCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[CacheWriter]:
+        """One transaction: everything written inside is kept, or nothing."""
+        with self.engine.begin() as conn:
+            yield CacheWriter(conn)
+
+    # -- session -------------------------------------------------------------
+    def _meta(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(select(s.meta.c.value).where(s.meta.c.key == key)).scalar()
+        return str(value) if value is not None else None
+
+    def viewer(self) -> Viewer | None:
+        text = self._meta("viewer")
+        return codec.viewer_from_text(text) if text else None
+
+    def capabilities(self) -> Capabilities | None:
+        text = self._meta("capabilities")
+        return codec.capabilities_from_text(text) if text else None
+
+    def last_sync(self) -> float | None:
+        text = self._meta("last_sync")
+        return float(text) if text else None
+
+    # -- locations -----------------------------------------------------------
+    def locations(self) -> list[LocationSummary]:
+        c = s.location.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(s.location).where(c.active == 1).order_by(c.name))
+            return [
+                LocationSummary(
+                    name=r.name,
+                    status=r.status,
+                    updated_at=r.updated_at,
+                    deploy=codec.deploy_from_text(r.deploy),
+                    asset_count=r.asset_count,
+                    error=r.error,
+                    version_key=r.version_key,
+                )
+                for r in rows
+            ]
+
+    def location_states(self) -> dict[str, CachedLocation]:
+        """What the sync compares a poll with, per location (active or not)."""
+        c = s.location.c
+        newest = (
+            select(s.load.c.location_id, func.max(s.load.c.loaded_at).label("newest"))
+            .group_by(s.load.c.location_id)
+            .subquery()
+        )
+        query = select(
+            c.name, c.active, c.heartbeat, c.status, c.asset_count, newest.c.newest
+        ).outerjoin(newest, newest.c.location_id == c.id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            out: dict[str, CachedLocation] = {}
+            for r in rows:
+                newest_status = None
+                if r.newest is not None:
+                    newest_status = conn.execute(
+                        select(s.load.c.status)
+                        .join(s.location, s.location.c.id == s.load.c.location_id)
+                        .where(and_(s.location.c.name == r.name, s.load.c.loaded_at == r.newest))
+                    ).scalar()
+                out[r.name] = CachedLocation(
+                    name=r.name,
+                    active=bool(r.active),
+                    heartbeat=r.heartbeat,
+                    status=r.status,
+                    asset_count=r.asset_count,
+                    newest_loaded_at=r.newest,
+                    newest_status=LoadStatus(newest_status) if newest_status else None,
+                )
+        return out
+
+    def load_at(self, location: str, loaded_at: float) -> LocationLoad | None:
+        """One history entry, with its summary."""
+        with self.engine.connect() as conn:
+            loc = self._location_id(conn, location)
+            if loc is None:
+                return None
+            newer = conn.execute(
+                select(func.count())
+                .select_from(s.load)
+                .where(and_(s.load.c.location_id == loc, s.load.c.loaded_at > loaded_at))
+            ).scalar()
+        found = self.history(location, limit=1, offset=int(newer or 0))
+        return found[0] if found and found[0].loaded_at == loaded_at else None
+
+    def _location_id(self, conn: Connection, location: str) -> int | None:
+        value = conn.execute(select(s.location.c.id).where(s.location.c.name == location)).scalar()
+        return int(value) if value is not None else None
+
+    # -- history -------------------------------------------------------------
+    def history_count(self, location: str) -> int:
+        with self.engine.connect() as conn:
+            loc = self._location_id(conn, location)
+            if loc is None:
+                return 0
+            value = conn.execute(
+                select(func.count()).select_from(s.load).where(s.load.c.location_id == loc)
+            ).scalar()
+            return int(value or 0)
+
+    def history(
+        self, location: str, limit: int | None = None, offset: int = 0
+    ) -> list[LocationLoad]:
+        """Loads newest first, each with its summary of changed keys."""
+        with self.engine.connect() as conn:
+            loc = self._location_id(conn, location)
+            if loc is None:
+                return []
+            query = (
+                select(s.load)
+                .where(s.load.c.location_id == loc)
+                .order_by(s.load.c.loaded_at.desc())
+                .offset(offset)
+            )
+            if limit is not None:
+                query = query.limit(limit)
+            rows = conn.execute(query).all()
+            if not rows:
+                return []
+            c = s.asset_change.c
+            changes = conn.execute(
+                select(c.loaded_at, s.asset_key.c.key, c.types)
+                .join(s.asset_key, s.asset_key.c.id == c.asset_id)
+                .where(
+                    and_(
+                        c.location_id == loc,
+                        c.loaded_at >= rows[-1].loaded_at,
+                        c.loaded_at <= rows[0].loaded_at,
+                        c.changed == 1,
+                    )
+                )
+            ).all()
+        by_load: dict[float, dict[AssetKey, tuple[ChangeType, ...]]] = {}
+        for loaded_at, text, mask in changes:
+            by_load.setdefault(loaded_at, {})[codec.key_from_text(text)] = codec.mask_to_types(mask)
+        return [
+            LocationLoad(
+                location=location,
+                loaded_at=r.loaded_at,
+                status=LoadStatus(r.status),
+                triggered_at=r.triggered_at,
+                document=codec.loads_json(r.document),
+                display_metadata=codec.loads_json(r.display) or {},
+                summary=_summary(by_load.get(r.loaded_at, {})),
+                error=r.error,
+            )
+            for r in rows
+        ]
+
+    # -- definitions -----------------------------------------------------------
+    def _definitions(self, conn: Connection, ids: set[int]) -> dict[int, AssetDefinition]:
+        missing = [i for i in ids if i not in self._defs]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            rows = conn.execute(
+                select(s.definition.c.id, s.definition.c.body).where(s.definition.c.id.in_(chunk))
+            )
+            for ident, body in rows:
+                if len(self._defs) >= _DEF_CACHE_LIMIT:
+                    self._defs.clear()
+                self._defs[int(ident)] = codec.decode_definition(body)
+        return {i: self._defs[i] for i in ids if i in self._defs}
+
+    def _states(
+        self, conn: Connection, loc: int, at: float, asset_ids: list[int] | None = None
+    ) -> dict[int, tuple[int, int | None]]:
+        """asset id -> (state, def_id) of each key's newest row at or before `at`."""
+        c = s.asset_change.c
+        if asset_ids is not None and len(asset_ids) <= _SEEK_LIMIT:
+            out: dict[int, tuple[int, int | None]] = {}
+            for aid in asset_ids:
+                row = conn.execute(
+                    select(c.state, c.def_id)
+                    .where(and_(c.location_id == loc, c.asset_id == aid, c.loaded_at <= at))
+                    .order_by(c.loaded_at.desc())
+                    .limit(1)
+                ).first()
+                if row is not None:
+                    out[aid] = (int(row[0]), row[1])
+            return out
+        rows = conn.execute(
+            select(c.asset_id, c.state, c.def_id, func.max(c.loaded_at))
+            .where(and_(c.location_id == loc, c.loaded_at <= at))
+            .group_by(c.asset_id)
+        )
+        wanted = set(asset_ids) if asset_ids is not None else None
+        return {
+            int(aid): (int(state), def_id)
+            for aid, state, def_id, _ in rows
+            if wanted is None or aid in wanted
+        }
+
+    def _keys(self, conn: Connection, ids: set[int]) -> dict[int, AssetKey]:
+        out: dict[int, AssetKey] = {}
+        id_list = list(ids)
+        for start in range(0, len(id_list), 500):
+            chunk = id_list[start : start + 500]
+            rows = conn.execute(
+                select(s.asset_key.c.id, s.asset_key.c.key).where(s.asset_key.c.id.in_(chunk))
+            )
+            out.update({int(i): codec.key_from_text(t) for i, t in rows})
+        return out
+
+    def snapshot_at(self, location: str, loaded_at: float) -> dict[AssetKey, AssetDefinition]:
+        """Every asset definition known after the load at `loaded_at` (keys
+        whose definition the server never told us are left out)."""
+        with self.engine.connect() as conn:
+            loc = self._location_id(conn, location)
+            if loc is None:
+                return {}
+            states = self._states(conn, loc, loaded_at)
+            present = {a: d for a, (st, d) in states.items() if st == s.PRESENT and d is not None}
+            defs = self._definitions(conn, set(present.values()))
+        return {defs[d].key: defs[d] for d in present.values() if d in defs}
+
+    def diff(self, location: str, from_loaded_at: float, to_loaded_at: float) -> list[AssetChange]:
+        """How the definitions changed from one load to another (either order)."""
+        if from_loaded_at == to_loaded_at:
+            return []
+        lo, hi = sorted((from_loaded_at, to_loaded_at))
+        c = s.asset_change.c
+        with self.engine.connect() as conn:
+            loc = self._location_id(conn, location)
+            if loc is None:
+                return []
+            touched_rows = conn.execute(
+                select(c.asset_id, c.types).where(
+                    and_(c.location_id == loc, c.loaded_at > lo, c.loaded_at <= hi, c.changed == 1)
+                )
+            ).all()
+            masks: dict[int, int] = {}
+            for aid, mask in touched_rows:
+                masks[int(aid)] = masks.get(int(aid), 0) | int(mask)
+            touched = sorted(masks)
+            before = self._states(conn, loc, from_loaded_at, touched)
+            after = self._states(conn, loc, to_loaded_at, touched)
+            def_ids = {d for st, d in (*before.values(), *after.values()) if d is not None}
+            defs = self._definitions(conn, def_ids)
+            keys = self._keys(conn, set(touched))
+        changes: list[AssetChange] = []
+        for aid in touched:
+            old_state, old_def = before.get(aid, (s.REMOVED, None))
+            new_state, new_def = after.get(aid, (s.REMOVED, None))
+            change = _change(
+                keys[aid],
+                old_state,
+                defs.get(old_def) if old_def is not None else None,
+                new_state,
+                defs.get(new_def) if new_def is not None else None,
+                codec.mask_to_types(masks[aid]),
+            )
+            if change is not None:
+                changes.append(change)
+        changes.sort(key=lambda ch: ch.key)
+        return changes
+
+    def asset_history(self, location: str, key: AssetKey) -> list[AssetHistoryEntry]:
+        """Every load that changed `key`, newest first."""
+        c = s.asset_change.c
+        with self.engine.connect() as conn:
+            loc = self._location_id(conn, location)
+            aid = conn.execute(
+                select(s.asset_key.c.id).where(s.asset_key.c.key == codec.key_to_text(key))
+            ).scalar()
+            if loc is None or aid is None:
+                return []
+            rows = conn.execute(
+                select(c.loaded_at, c.state, c.def_id, c.changed, c.types)
+                .where(and_(c.location_id == loc, c.asset_id == aid))
+                .order_by(c.loaded_at)
+            ).all()
+            defs = self._definitions(conn, {r.def_id for r in rows if r.def_id is not None})
+            loads = {
+                r.loaded_at: r
+                for r in conn.execute(
+                    select(s.load.c.loaded_at, s.load.c.document, s.load.c.display).where(
+                        s.load.c.location_id == loc
+                    )
+                )
+            }
+        times = sorted(loads)
+        entries: list[AssetHistoryEntry] = []
+        old_state, old_def = s.REMOVED, None
+        for row in rows:
+            new_def = defs.get(row.def_id) if row.def_id is not None else None
+            if row.changed:
+                change = _change(
+                    key, old_state, old_def, row.state, new_def, codec.mask_to_types(row.types)
+                )
+                if change is not None:
+                    index = times.index(row.loaded_at) if row.loaded_at in loads else -1
+                    previous = times[index - 1] if index > 0 else None
+                    entries.append(
+                        AssetHistoryEntry(
+                            location=location,
+                            loaded_at=row.loaded_at,
+                            change=change,
+                            commit_hash=_commit(loads.get(row.loaded_at)),
+                            previous_commit_hash=_commit(loads.get(previous))
+                            if previous is not None
+                            else None,
+                        )
+                    )
+            old_state, old_def = row.state, new_def
+        entries.reverse()
+        return entries
+
+
+def _commit(row: Any) -> str | None:
+    if row is None:
+        return None
+    load = LocationLoad(
+        location="",
+        loaded_at=row.loaded_at,
+        status=LoadStatus.LOADED,
+        document=codec.loads_json(row.document),
+        display_metadata=codec.loads_json(row.display) or {},
+    )
+    return load.deploy.commit_hash
+
+
+def _change(
+    key: AssetKey,
+    old_state: int,
+    old: AssetDefinition | None,
+    new_state: int,
+    new: AssetDefinition | None,
+    stored: tuple[ChangeType, ...],
+) -> AssetChange | None:
+    """One key's change between two states; falls back to the change types
+    recorded at sync time when a definition is unknown."""
+    if old_state == s.REMOVED and new_state == s.REMOVED:
+        return None
+    if old_state == s.REMOVED:
+        return AssetChange(key=key, change_types=(ChangeType.NEW,), new=new)
+    if new_state == s.REMOVED:
+        return AssetChange(key=key, change_types=(ChangeType.REMOVED,), old=old)
+    if old is not None and new is not None:
+        change = diff_definitions(old, new)
+        return change if change is not None and change.change_types else None
+    types = tuple(t for t in stored if t not in (ChangeType.NEW, ChangeType.REMOVED))
+    return AssetChange(key=key, change_types=types, old=old, new=new)
+
+
+def _summary(changes: dict[AssetKey, tuple[ChangeType, ...]]) -> DiffSummary:
+    added = tuple(sorted(k for k, t in changes.items() if ChangeType.NEW in t))
+    removed = tuple(sorted(k for k, t in changes.items() if ChangeType.REMOVED in t))
+    modified = tuple(
+        sorted(
+            k for k, t in changes.items() if ChangeType.NEW not in t and ChangeType.REMOVED not in t
+        )
+    )
+    return DiffSummary(added=added, removed=removed, modified=modified, change_types=changes)

@@ -1,0 +1,246 @@
+"""Writes of one sync round, all inside one transaction (`HistoryCache.write()`).
+
+Only `sync.run_once` writes; if it raises, nothing of the round is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.engine import Connection
+
+from desktop_app.cache import codec
+from desktop_app.cache import schema as s
+from desktop_app.core.assets import AssetDefinition, AssetKey
+from desktop_app.core.diff import ChangeType
+from desktop_app.core.loads import LocationLoad, LocationSummary
+from desktop_app.core.session import Capabilities, Viewer
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """The state of one asset key after one load. `definition` is None when
+    the key was removed (`state == REMOVED`) or its definition is unknown
+    (`state == UNKNOWN`). `changed` is False for rows that only teach us a
+    definition the load did not change."""
+
+    key: AssetKey
+    state: int
+    definition: AssetDefinition | None = None
+    changed: bool = True
+    types: tuple[ChangeType, ...] = ()
+
+
+class CacheWriter:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._location_ids: dict[str, int] = {}
+        self._asset_ids: dict[AssetKey, int] = {}
+        self._def_ids: dict[bytes, int] = {}
+
+    # -- ids -----------------------------------------------------------------
+    def location_id(self, name: str) -> int:
+        if name in self._location_ids:
+            return self._location_ids[name]
+        found = self.conn.execute(select(s.location.c.id).where(s.location.c.name == name))
+        row = found.first()
+        if row is None:
+            result = self.conn.execute(
+                s.location.insert().values(name=name, status="LOADING", active=1, asset_count=0)
+            )
+            ident = int(result.inserted_primary_key[0])  # type: ignore[index]
+        else:
+            ident = int(row[0])
+        self._location_ids[name] = ident
+        return ident
+
+    def asset_ids(self, keys: Iterable[AssetKey]) -> dict[AssetKey, int]:
+        missing = [k for k in set(keys) if k not in self._asset_ids]
+        if missing:
+            texts = {codec.key_to_text(k): k for k in missing}
+            self.conn.execute(
+                insert(s.asset_key).on_conflict_do_nothing(),
+                [{"key": t} for t in texts],
+            )
+            for chunk in _chunks(list(texts), 500):
+                rows = self.conn.execute(
+                    select(s.asset_key.c.id, s.asset_key.c.key).where(s.asset_key.c.key.in_(chunk))
+                )
+                for ident, text in rows:
+                    self._asset_ids[texts[text]] = int(ident)
+        return self._asset_ids
+
+    def definition_ids(self, definitions: Iterable[AssetDefinition]) -> dict[bytes, int]:
+        by_hash = {codec.definition_hash(d): d for d in definitions}
+        missing = [h for h in by_hash if h not in self._def_ids]
+        if missing:
+            self.conn.execute(
+                insert(s.definition).on_conflict_do_nothing(),
+                [{"hash": h, "body": codec.encode_definition(by_hash[h])} for h in missing],
+            )
+            for chunk in _chunks(missing, 500):
+                rows = self.conn.execute(
+                    select(s.definition.c.id, s.definition.c.hash).where(
+                        s.definition.c.hash.in_(chunk)
+                    )
+                )
+                for ident, digest in rows:
+                    self._def_ids[bytes(digest)] = int(ident)
+        return self._def_ids
+
+    # -- what is there already -------------------------------------------------
+    def latest_state(self, location: str) -> dict[AssetKey, tuple[int, bytes | None]]:
+        """Every key that exists after the newest load: (state, definition hash)."""
+        loc = self.location_id(location)
+        c = s.asset_change.c
+        newest = (
+            select(c.asset_id, c.state, c.def_id, func.max(c.loaded_at))
+            .where(c.location_id == loc)
+            .group_by(c.asset_id)
+            .subquery()
+        )
+        rows = self.conn.execute(
+            select(s.asset_key.c.key, newest.c.state, s.definition.c.hash)
+            .join(s.asset_key, s.asset_key.c.id == newest.c.asset_id)
+            .outerjoin(s.definition, s.definition.c.id == newest.c.def_id)
+            .where(newest.c.state != s.REMOVED)
+        )
+        return {
+            codec.key_from_text(text): (int(state), bytes(digest) if digest else None)
+            for text, state, digest in rows
+        }
+
+    def definitions_by_hash(self, hashes: Iterable[bytes]) -> dict[bytes, AssetDefinition]:
+        out: dict[bytes, AssetDefinition] = {}
+        for chunk in _chunks(list(set(hashes)), 500):
+            rows = self.conn.execute(
+                select(s.definition.c.hash, s.definition.c.body).where(
+                    s.definition.c.hash.in_(chunk)
+                )
+            )
+            for digest, body in rows:
+                out[bytes(digest)] = codec.decode_definition(body)
+        return out
+
+    def newest_loaded_at(self, location: str) -> float | None:
+        loc = self.location_id(location)
+        value = self.conn.execute(
+            select(func.max(s.load.c.loaded_at)).where(s.load.c.location_id == loc)
+        ).scalar()
+        return float(value) if value is not None else None
+
+    def has_load(self, location: str, loaded_at: float) -> bool:
+        loc = self.location_id(location)
+        row = self.conn.execute(
+            select(s.load.c.id).where(
+                and_(s.load.c.location_id == loc, s.load.c.loaded_at == loaded_at)
+            )
+        ).first()
+        return row is not None
+
+    # -- writes ----------------------------------------------------------------
+    def add_load(self, load: LocationLoad, rows: Iterable[ChangeRow]) -> None:
+        loc = self.location_id(load.location)
+        self.conn.execute(
+            s.load.insert().values(
+                location_id=loc,
+                loaded_at=load.loaded_at,
+                triggered_at=load.triggered_at,
+                status=str(load.status),
+                document=codec.dumps(dict(load.document) if load.document else None),
+                display=codec.dumps(dict(load.display_metadata)),
+                error=load.error,
+            )
+        )
+        rows = list(rows)
+        if not rows:
+            return
+        asset_ids = self.asset_ids(r.key for r in rows)
+        def_ids = self.definition_ids(r.definition for r in rows if r.definition is not None)
+        self.conn.execute(
+            s.asset_change.insert(),
+            [
+                {
+                    "location_id": loc,
+                    "asset_id": asset_ids[r.key],
+                    "loaded_at": load.loaded_at,
+                    "state": r.state,
+                    "def_id": (
+                        def_ids[codec.definition_hash(r.definition)]
+                        if r.definition is not None
+                        else None
+                    ),
+                    "changed": int(r.changed),
+                    "types": codec.types_to_mask(r.types),
+                }
+                for r in rows
+            ],
+        )
+
+    def update_location(self, summary: LocationSummary, heartbeat: str | None) -> None:
+        loc = self.location_id(summary.name)
+        self.conn.execute(
+            s.location.update()
+            .where(s.location.c.id == loc)
+            .values(
+                active=1,
+                status=summary.status,
+                updated_at=summary.updated_at,
+                version_key=summary.version_key,
+                deploy=codec.deploy_to_text(summary.deploy),
+                asset_count=summary.asset_count,
+                error=summary.error,
+                heartbeat=heartbeat,
+            )
+        )
+
+    def update_location_status(
+        self,
+        name: str,
+        status: str,
+        updated_at: float,
+        version_key: str,
+        heartbeat: str | None,
+    ) -> None:
+        """A poll moved, but no new load came with it."""
+        loc = self.location_id(name)
+        self.conn.execute(
+            s.location.update()
+            .where(s.location.c.id == loc)
+            .values(
+                active=1,
+                status=status,
+                updated_at=updated_at,
+                version_key=version_key,
+                heartbeat=heartbeat,
+            )
+        )
+
+    def deactivate(self, names: Iterable[str]) -> None:
+        for name in names:
+            loc = self.location_id(name)
+            self.conn.execute(s.location.update().where(s.location.c.id == loc).values(active=0))
+
+    def set_meta(self, values: Mapping[str, str]) -> None:
+        for key, value in values.items():
+            stmt = insert(s.meta).values(key=key, value=value)
+            self.conn.execute(
+                stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value})
+            )
+
+    def set_viewer(self, viewer: Viewer) -> None:
+        self.set_meta({"viewer": codec.viewer_to_text(viewer)})
+
+    def set_capabilities(self, caps: Capabilities) -> None:
+        self.set_meta({"capabilities": codec.capabilities_to_text(caps)})
+
+    def set_last_sync(self, when: float) -> None:
+        self.set_meta({"last_sync": repr(when)})
+
+
+def _chunks(items: list[bytes] | list[str], size: int) -> Iterable[list[bytes] | list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,210 @@
+"""One round of sync: server to cache.
+
+The round asks the cheap status query first; only locations whose status,
+update timestamp or version key moved (or that appeared or vanished) cost
+more requests. All network reads happen before the cache transaction
+opens, and everything the round learned is written in that one
+transaction, so a failure anywhere leaves the cache as it was. With nothing
+new, a round sends exactly one request.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from desktop_app.api.client import DeploymentClient
+from desktop_app.api.parse import LocationEntry, LocationStatus
+from desktop_app.cache.schema import REMOVED
+from desktop_app.cache.store import CachedLocation, HistoryCache
+from desktop_app.cache.writer import CacheWriter
+from desktop_app.core.assets import AssetDefinition, AssetKey
+from desktop_app.core.loads import LoadStatus, LocationLoad, LocationSummary
+from desktop_app.core.session import Capabilities
+from desktop_app.sync.derive import derive_rows
+
+HISTORY_PAGE = 100
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    changed_locations: tuple[str, ...]
+    new_loads: int
+    newly_failed: tuple[str, ...]
+    recovered: tuple[str, ...]
+    rolled_back: tuple[str, ...]
+    requests: int
+
+
+@dataclass
+class _Fetched:
+    """What the network said about one moved location."""
+
+    status: LocationStatus
+    loads: list[LocationLoad] = field(default_factory=list)  # oldest first
+    entry: LocationEntry | None = None
+
+
+def heartbeat(status: LocationStatus) -> str | None:
+    if status.load_status == "LOADING":
+        return None  # look again next round, whatever else moved
+    return f"{status.load_status}|{status.update_timestamp!r}|{status.version_key}"
+
+
+def run_once(client: DeploymentClient, cache: HistoryCache) -> SyncResult:
+    """Sync once; raises an ApiError (and keeps the cache as it was) on failure."""
+    sent_before = client.requests_sent
+    caps = client.capabilities()
+    viewer = client.viewer()
+    statuses = client.location_statuses()
+    cached = cache.location_states()
+
+    moved = [
+        st
+        for st in statuses
+        if st.name not in cached
+        or not cached[st.name].active
+        or cached[st.name].heartbeat != heartbeat(st)
+    ]
+    seen = {st.name for st in statuses}
+    vanished = sorted(n for n, c in cached.items() if c.active and n not in seen)
+
+    fetched = [_fetch(client, caps, st, cached.get(st.name)) for st in moved]
+
+    new_loads = 0
+    newly_failed: list[str] = []
+    recovered: list[str] = []
+    rolled_back: list[str] = []
+    with cache.write() as writer:
+        for item in fetched:
+            before = cached.get(item.status.name)
+            newest = _ingest(writer, item, before)
+            new_loads += len(item.loads)
+            was = before.newest_status if before is not None else None
+            if was is None:
+                continue  # first sight of this location: nothing to announce
+            if newest is not None and item.loads:
+                if newest.status == LoadStatus.ERROR and was != LoadStatus.ERROR:
+                    newly_failed.append(newest.location)
+                if newest.status == LoadStatus.LOADED and was == LoadStatus.ERROR:
+                    recovered.append(newest.location)
+            if any(load.action == "rollback" for load in item.loads):
+                rolled_back.append(item.status.name)
+        writer.deactivate(vanished)
+        writer.set_capabilities(caps)
+        writer.set_viewer(viewer)
+        writer.set_last_sync(time.time())
+    changed = sorted({f.status.name for f in fetched if f.loads or _status_moved(f, cached)})
+    return SyncResult(
+        changed_locations=tuple(sorted({*changed, *vanished})),
+        new_loads=new_loads,
+        newly_failed=tuple(newly_failed),
+        recovered=tuple(recovered),
+        rolled_back=tuple(rolled_back),
+        requests=client.requests_sent - sent_before,
+    )
+
+
+def _status_moved(item: _Fetched, cached: dict[str, CachedLocation]) -> bool:
+    before = cached.get(item.status.name)
+    return before is None or not before.active or before.status != item.status.load_status
+
+
+def _fetch(
+    client: DeploymentClient,
+    caps: Capabilities,
+    status: LocationStatus,
+    cached: CachedLocation | None,
+) -> _Fetched:
+    item = _Fetched(status)
+    newest = cached.newest_loaded_at if cached is not None else None
+    if caps.history_api:
+        item.loads = _new_history(client, status.name, newest)
+        if item.loads:
+            item.entry = client.location_entry(status.name)
+        return item
+    if status.load_status == "LOADING":
+        return item  # the webserver is reloading it; the next round sees the result
+    item.entry = client.location_entry(status.name)
+    entry = item.entry
+    if entry is None or (newest is not None and entry.updated_at <= newest):
+        return item
+    failed = entry.error is not None
+    item.loads = [
+        LocationLoad(
+            location=status.name,
+            loaded_at=entry.updated_at,
+            status=LoadStatus.ERROR if failed else LoadStatus.LOADED,
+            display_metadata=dict(entry.display_metadata),
+            error=entry.error,
+        )
+    ]
+    return item
+
+
+def _new_history(
+    client: DeploymentClient, location: str, newest: float | None
+) -> list[LocationLoad]:
+    """History entries newer than `newest`, oldest first."""
+    found: list[LocationLoad] = []
+    cursor: str | None = None
+    while True:
+        page = client.location_history(location, HISTORY_PAGE, cursor)
+        fresh = [load for load in page if newest is None or load.loaded_at > newest]
+        found.extend(fresh)
+        if len(fresh) < len(page) or len(page) < HISTORY_PAGE:
+            break
+        cursor = repr(page[-1].loaded_at)
+    found.sort(key=lambda load: load.loaded_at)
+    return found
+
+
+def _ingest(
+    writer: CacheWriter, item: _Fetched, cached: CachedLocation | None
+) -> LocationLoad | None:
+    """Store one location's new loads and its summary row; returns its newest load."""
+    name = item.status.name
+    prior_state = writer.latest_state(name) if item.loads else {}
+    prior = {k: digest for k, (state, digest) in prior_state.items() if state != REMOVED}
+    final: dict[AssetKey, AssetDefinition] | None = None
+    entry = item.entry
+    if item.loads and item.loads[-1].status == LoadStatus.LOADED and entry is not None:
+        final = entry.definitions
+    rows = derive_rows(prior, writer.definitions_by_hash, item.loads, final)
+    keys = set(prior)
+    for load, load_rows in zip(item.loads, rows, strict=True):
+        writer.add_load(load, load_rows)
+        for row in load_rows:
+            if row.state == REMOVED:
+                keys.discard(row.key)
+            else:
+                keys.add(row.key)
+    newest = item.loads[-1] if item.loads else None
+    status = item.status.load_status
+    if newest is None:
+        if cached is not None and cached.newest_status == LoadStatus.ERROR and status != "LOADING":
+            status = "ERROR"
+        writer.update_location_status(
+            name,
+            status,
+            item.status.update_timestamp,
+            item.status.version_key,
+            heartbeat(item.status),
+        )
+        return None
+    error = None
+    if newest.status == LoadStatus.ERROR:
+        status, error = "ERROR", newest.error
+    writer.update_location(
+        LocationSummary(
+            name=name,
+            status=status,
+            updated_at=item.status.update_timestamp,
+            deploy=newest.deploy,
+            asset_count=len(keys),
+            error=error,
+            version_key=item.status.version_key,
+        ),
+        heartbeat(item.status),
+    )
+    return newest

@@ -1,0 +1,34 @@
+"""Rolling a location back: re-submit an earlier load's location document."""
+
+from __future__ import annotations
+
+from desktop_app.api.client import DeploymentClient, DeployOutcome
+from desktop_app.cache.store import HistoryCache
+from desktop_app.core.loads import LoadStatus, is_running_version
+from desktop_app.core.roles import rollback_allowed
+
+
+def rollback(
+    client: DeploymentClient, cache: HistoryCache, location: str, loaded_at: float
+) -> DeployOutcome:
+    """Check what the user may do first (an answer, never an exception), then
+    re-submit the entry's `configDocument`. The server checks the role again."""
+    target = cache.load_at(location, loaded_at)
+    if target is None:
+        return DeployOutcome(False, "NotFound", "That load is not in the local history.")
+    newest = cache.history(location, limit=1)
+    caps = cache.capabilities() or client.capabilities()
+    viewer = cache.viewer() or client.viewer()
+    decision = rollback_allowed(
+        role=viewer.role_on(location),
+        server_can_deploy=caps.deploy,
+        is_running_version=is_running_version(target, newest[0] if newest else None),
+        load_failed=target.status == LoadStatus.ERROR,
+    )
+    if not decision:
+        return DeployOutcome(False, "Refused", decision.reason)
+    if not target.document:
+        return DeployOutcome(
+            False, "NoDocument", "The server kept no location document for that load."
+        )
+    return client.submit_document(target.document)
