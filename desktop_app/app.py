@@ -1,13 +1,201 @@
-"""Application entry point. Until the desktop UI lands, `desktop-app` (and
-`make run`) serves the bundled deployment server with the demo data set on
-127.0.0.1 in the foreground and prints its URL and the demo tokens."""
+"""The composition root: parse the command line, build the context (the
+connection, the cache, the task pool, the notifier), start the embedded
+demo server when nothing else is configured, and build the main window.
+
+`create_main_window(argv)` does all of it without entering the event loop;
+`main(argv)` also runs the loop. Closing the window stops the poller, the
+task pool and the embedded server.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.api.client import ConnectionSettings, DeploymentClient
+from desktop_app.cache.paths import cache_path_for
+from desktop_app.cache.store import HistoryCache
+from desktop_app.core.roles import Role
+from desktop_app.ui.context import AppContext, Connection
+from desktop_app.ui.credentials import CredentialStore
+from desktop_app.ui.errors import ErrorReporter
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.notifier import Notifier
+from desktop_app.ui.resources import style_sheet
+from desktop_app.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+TOKEN_ENV = "DAGSTER_CLOUD_API_TOKEN"
+EMBEDDED_CACHE_KEY = "http://127.0.0.1/embedded-demo/graphql"
+"""The embedded server picks a free port on every start; its cache is keyed
+by this stable name instead of its URL so history survives restarts."""
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="desktop-app",
+        description="Code location history and rollbacks for a Dagster deployment.",
+    )
+    parser.add_argument("--url", help="deployment URL (browser address or .../graphql)")
+    parser.add_argument("--token", help=f"user token (default: ${TOKEN_ENV})")
+    parser.add_argument("--organization", help="Dagster+ organization")
+    parser.add_argument("--deployment", help="Dagster+ deployment name")
+    parser.add_argument("--cache-dir", type=Path, help="where the local history cache lives")
+    parser.add_argument(
+        "--poll-interval", type=float, default=5.0, help="seconds between polls (default 5)"
+    )
+    parser.add_argument(
+        "--screenshot", type=Path, metavar="PNG", help="render the main window to PNG and exit"
+    )
+    parser.add_argument(
+        "--screenshot-history",
+        type=Path,
+        metavar="PNG",
+        help="with --screenshot: also render the history dialog of the first location",
+    )
+    args = parser.parse_args(list(argv))
+    if args.organization and not args.deployment:
+        parser.error("--organization needs --deployment")
+    if args.poll_interval <= 0:
+        parser.error("--poll-interval must be positive")
+    return args
+
+
+def _label(settings: ConnectionSettings, embedded: bool) -> str:
+    if embedded:
+        return "bundled demo deployment"
+    if settings.organization and settings.deployment:
+        return f"{settings.organization} / {settings.deployment} (Dagster+)"
+    return settings.url or ""
+
+
+def create_main_window(argv: list[str]) -> MainWindow:
+    """Build the whole app for these arguments; the caller shows the window
+    and runs the event loop. Needs a QApplication."""
+    if QApplication.instance() is None:
+        raise RuntimeError("create a QApplication before the main window")
+    args = parse_args(argv)
+    token = args.token or os.environ.get(TOKEN_ENV) or None
+    credentials = CredentialStore()
+    on_close: list[Callable[[], None]] = []
+    embedded_url: str | None = None
+    demo_users: dict[str, tuple[Role, str]] = {}
+
+    if args.url or args.organization:
+        settings = ConnectionSettings(
+            url=args.url, token=token, organization=args.organization, deployment=args.deployment
+        )
+    elif (saved := credentials.load()) is not None:
+        settings = ConnectionSettings(
+            url=saved.url,
+            token=token or credentials.token(saved.key),
+            organization=saved.organization,
+            deployment=saved.deployment,
+        )
+    else:
+        # Imported only here: the GUI loads the server only for the embedded default.
+        from desktop_app.server.demo import DEFAULT_DEMO_EMAIL, DEMO_USERS
+        from desktop_app.server.runner import EmbeddedServer
+
+        server = EmbeddedServer(demo=True)
+        embedded_url = server.start()
+        on_close.append(server.stop)
+        demo_users = dict(DEMO_USERS)
+        settings = ConnectionSettings(url=embedded_url, token=DEMO_USERS[DEFAULT_DEMO_EMAIL][1])
+    settings.graphql_url()  # a ValueError here is a usage error, before anything starts
+
+    def connect(new: ConnectionSettings, cache: HistoryCache | None = None) -> Connection:
+        client = DeploymentClient(new)
+        embedded = embedded_url is not None and client.url == embedded_url
+        if cache is None:
+            key = EMBEDDED_CACHE_KEY if embedded else client.url
+            cache = HistoryCache.open(cache_path_for(key, args.cache_dir))
+            if cache.recovered_from is not None:
+                log.warning("the cache was damaged; moved aside to %s", cache.recovered_from)
+        return Connection(new, client, cache, _label(new, embedded))
+
+    try:
+        connection = connect(settings)
+    except BaseException:
+        for callback in on_close:
+            callback()
+        raise
+    tasks = TaskRunner()
+    notifier = Notifier()
+    context = AppContext(
+        connection=connection,
+        connect=connect,
+        tasks=tasks,
+        notifier=notifier,
+        credentials=credentials,
+        poll_interval=args.poll_interval,
+        cache_dir=args.cache_dir,
+        embedded_url=embedded_url,
+        demo_users=demo_users,
+        on_close=on_close,
+    )
+    window = MainWindow(context)
+    tasks.setParent(window)
+    notifier.setParent(window)
+    if connection.cache.recovered_from is not None:
+        notifier.notify(
+            "Local cache rebuilt",
+            f"The cache file was damaged and was moved to {connection.cache.recovered_from}; "
+            "it is being rebuilt from the server.",
+            warning=True,
+        )
+    if args.screenshot is not None:
+        _screenshot_after_first_round(window, args.screenshot, args.screenshot_history)
+    window.start()
+    return window
+
+
+def _screenshot_after_first_round(
+    window: MainWindow, path: Path, history_path: Path | None
+) -> None:
+    def take(_ok: bool) -> None:
+        window.round_done.disconnect(take)
+        # One turn of the event loop so the refreshed table is laid out.
+        QTimer.singleShot(50, shoot)
+
+    def shoot() -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(path))
+        if history_path is not None and window.model.rowCount():
+            window.table.selectRow(0)
+            dialog = window.open_selected_history()
+            if dialog is not None:
+                history_path.parent.mkdir(parents=True, exist_ok=True)
+                dialog.grab().save(str(history_path))
+        window.close()
+
+    window.round_done.connect(take)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from desktop_app.server.cli import main as server_main
-
-    return server_main(["serve", "--demo", "--host", "127.0.0.1", "--port", "0", *(argv or [])])
+    args = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(["desktop-app"])
+    app.setApplicationName("desktop-app")
+    app.setApplicationDisplayName("Dagster deployment")
+    app.setStyleSheet(style_sheet())
+    try:
+        window = create_main_window(args)
+    except ValueError as exc:
+        print(f"desktop-app: {exc}", file=sys.stderr)
+        return 2
+    reporter = ErrorReporter(window.context.prompts, window)
+    reporter.install()
+    window.show()
+    return int(app.exec())

@@ -57,7 +57,7 @@ class HistoryDialog(QDialog):
         self.children_dialogs: list[QDialog] = []
         self.setObjectName("historyDialog")
         self.setWindowTitle(f"{location} — load history")
-        self.resize(1180, 620)
+        self.resize(1260, 640)
 
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -82,8 +82,8 @@ class HistoryDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setAlternatingRowColors(True)
-        self.table.setMouseTracking(True)
         self.table.verticalHeader().hide()
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self.show_context_menu)
@@ -167,12 +167,12 @@ class HistoryDialog(QDialog):
     def _size_columns(self) -> None:
         header = self.table.horizontalHeader()
         widths = {
-            "Loaded": 150,
-            "Status": 190,
+            "Loaded": 140,
+            "Status": 150,
             "Commit": 80,
-            "Image": 190,
-            "Assets": 280,
-            "Initiated by": 220,
+            "Image": 180,
+            "Assets": 300,
+            "Initiated by": 230,
         }
         for name, width in widths.items():
             header.resizeSection(self.model.column_named(name), width)

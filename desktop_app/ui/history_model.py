@@ -109,7 +109,7 @@ def _initiated_display(group: LoadGroup) -> str:
         target = load.rollback_target
         suffix = f"rollback to {formatting.when(target)}" if target else "rollback"
         return f"{who} · {suffix}" if who else suffix
-    if action and who:
+    if action and action != "deploy" and who:
         return f"{who} · {action}"
     return who or (action or "")
 

@@ -102,8 +102,12 @@ class MainWindow(QMainWindow):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.verticalHeader().hide()
+        # Enter emits activated; a double click emits doubleClicked (and on
+        # some styles activated too: opening twice just raises the dialog).
         self.table.activated.connect(self._on_activated)
+        self.table.doubleClicked.connect(self._on_activated)
         self.link_delegate = LinkDelegate(self.table)
         self.link_delegate.link_activated.connect(self._on_link)
         for name in ("Updated", "Commit"):
@@ -180,11 +184,20 @@ class MainWindow(QMainWindow):
 
     def _size_columns(self) -> None:
         header = self.table.horizontalHeader()
-        widths = {"Code location": 200, "Status": 110, "Updated": 190, "Image": 260, "Commit": 90}
+        widths = {
+            "Code location": 200,
+            "Status": 110,
+            "Updated": 190,
+            "Image": 360,
+            "Commit": 90,
+            "Assets": 70,
+        }
         for name, width in widths.items():
             header.resizeSection(self.model.column_named(name), width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(
+            self.model.column_named("Image"), QHeaderView.ResizeMode.Stretch
+        )
 
     # -- reading the cache -----------------------------------------------------
     def load_from_cache(self) -> None:

@@ -17,11 +17,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What a worker hands back: a value or the exception it raised."""
+
+    result: Any = None
+    error: BaseException | None = None
 
 
 class Task(QObject):
@@ -36,7 +45,7 @@ class Task(QObject):
     succeeded = Signal(object)
     failed = Signal(object)
     finished = Signal()
-    _done = Signal(object, object)  # emitted from the worker, delivered queued
+    _done = Signal(object)  # an `_Outcome`, emitted from the worker, delivered queued
 
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -47,19 +56,18 @@ class Task(QObject):
     def _run(self, fn: Callable[[], Any]) -> None:
         # Runs on the worker thread; touches nothing but the queued signal.
         try:
-            result = fn()
+            outcome = _Outcome(result=fn())
         except BaseException as exc:  # delivered to the GUI thread as `failed`
-            self._done.emit(None, exc)
-        else:
-            self._done.emit(result, None)
+            outcome = _Outcome(error=exc)
+        self._done.emit(outcome)
 
-    @Slot(object, object)
-    def _deliver(self, result: object, error: object) -> None:
+    @Slot(object)
+    def _deliver(self, outcome: _Outcome) -> None:
         self.done = True
-        if error is not None:
-            self.failed.emit(error)
+        if outcome.error is not None:
+            self.failed.emit(outcome.error)
         else:
-            self.succeeded.emit(result)
+            self.succeeded.emit(outcome.result)
         self.finished.emit()
 
 
