@@ -15,8 +15,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from desktop_app.api import documents, parse
 from desktop_app.api.errors import ApiError, GraphQLError, Unauthorized
-from desktop_app.api.parse import LocationEntry, LocationStatus
+from desktop_app.api.parse import AssetDiffEntry, LocationEntry, LocationStatus
 from desktop_app.api.transport import Transport
+from desktop_app.core.assets import AssetKey
 from desktop_app.core.loads import LocationLoad
 from desktop_app.core.roles import Role, role_from_permissions
 from desktop_app.core.session import Capabilities, Viewer
@@ -182,6 +183,15 @@ class DeploymentClient:
             {"locationName": location, "limit": limit, "cursor": cursor},
         )
         return parse.location_history(data)
+
+    def asset_diff_history(
+        self, key: AssetKey, limit: int = 100, cursor: str | None = None
+    ) -> list[AssetDiffEntry]:
+        data = self.transport.execute(
+            documents.ASSET_DIFF_HISTORY,
+            {"assetKey": {"path": list(key)}, "limit": limit, "cursor": cursor},
+        )
+        return parse.asset_diff_history(data)
 
     def location_entry(self, location: str) -> LocationEntry | None:
         document = (

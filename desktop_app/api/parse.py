@@ -21,7 +21,7 @@ from desktop_app.core.assets import (
     PartitionDimension,
     PartitionsDefinition,
 )
-from desktop_app.core.diff import DiffSummary
+from desktop_app.core.diff import ChangeType, DiffSummary
 from desktop_app.core.loads import LoadStatus, LocationLoad
 
 
@@ -282,3 +282,35 @@ def permissions(entries: Sequence[Any] | None) -> dict[str, bool]:
         for p in entries or ()
         if isinstance(p, Mapping) and "permission" in p
     }
+
+
+@dataclass(frozen=True)
+class AssetDiffEntry:
+    """One entry of `assetDiffHistory`: how one load changed one asset."""
+
+    key: AssetKey
+    location: str
+    loaded_at: float
+    change_types: tuple[ChangeType, ...]
+    commit_hash: str | None = None
+    previous_commit_hash: str | None = None
+
+
+def asset_diff_history(data: Mapping[str, Any]) -> list[AssetDiffEntry]:
+    out: list[AssetDiffEntry] = []
+    for entry in need_list(data, "assetDiffHistory", "data"):
+        where = "assetDiffHistory"
+        diff = entry.get("diffSinceLastLoad") if isinstance(entry, Mapping) else None
+        names = diff.get("changeTypes") if isinstance(diff, Mapping) else None
+        types = tuple(ChangeType(str(n)) for n in names or () if str(n) in ChangeType.__members__)
+        out.append(
+            AssetDiffEntry(
+                key=key_of(need(entry, "assetKey", where), where),
+                location=str(need(entry, "locationName", where)),
+                loaded_at=need_float(entry, "codeLocationDataUploadTimestamp", where),
+                change_types=types,
+                commit_hash=entry.get("gitCommitHash"),
+                previous_commit_hash=entry.get("lastLoadGitCommitHash"),
+            )
+        )
+    return out

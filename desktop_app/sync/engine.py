@@ -11,7 +11,7 @@ new, a round sends exactly one request.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from desktop_app.api.client import DeploymentClient
 from desktop_app.api.parse import LocationEntry, LocationStatus
@@ -19,11 +19,16 @@ from desktop_app.cache.schema import REMOVED
 from desktop_app.cache.store import CachedLocation, HistoryCache
 from desktop_app.cache.writer import CacheWriter
 from desktop_app.core.assets import AssetDefinition, AssetKey
+from desktop_app.core.diff import ChangeType
 from desktop_app.core.loads import LoadStatus, LocationLoad, LocationSummary
 from desktop_app.core.session import Capabilities
 from desktop_app.sync.derive import derive_rows
 
 HISTORY_PAGE = 100
+DETAIL_BUDGET = 100
+"""At most this many assets per location and round get their change types
+from `assetDiffHistory` (one request or more each); beyond it, modified
+assets of loads we did not see as current keep unknown change types."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class _Fetched:
     status: LocationStatus
     loads: list[LocationLoad] = field(default_factory=list)  # oldest first
     entry: LocationEntry | None = None
+    details: dict[tuple[AssetKey, float], tuple[ChangeType, ...]] = field(default_factory=dict)
 
 
 def heartbeat(status: LocationStatus) -> str | None:
@@ -122,6 +128,9 @@ def _fetch(
         item.loads = _new_history(client, status.name, newest)
         if item.loads:
             item.entry = client.location_entry(status.name)
+            item.details = _details(
+                client, status.name, item.loads, exact_newest=newest is not None
+            )
         return item
     if status.load_status == "LOADING":
         return item  # the webserver is reloading it; the next round sees the result
@@ -159,6 +168,37 @@ def _new_history(
     return found
 
 
+def _details(
+    client: DeploymentClient,
+    location: str,
+    loads: list[LocationLoad],
+    *,
+    exact_newest: bool,
+) -> dict[tuple[AssetKey, float], tuple[ChangeType, ...]]:
+    """Change types of modified assets in loads whose diff we cannot compute
+    ourselves (all but the newest when the cache already held the one before
+    it), newest loads first, within DETAIL_BUDGET assets."""
+    wanted: list[AssetKey] = []
+    considered = loads[:-1] if exact_newest else loads
+    for load in reversed(considered):
+        for key in load.summary.modified:
+            if key not in wanted:
+                wanted.append(key)
+    oldest = loads[0].loaded_at
+    details: dict[tuple[AssetKey, float], tuple[ChangeType, ...]] = {}
+    for key in wanted[:DETAIL_BUDGET]:
+        cursor: str | None = None
+        while True:
+            page = client.asset_diff_history(key, HISTORY_PAGE, cursor)
+            for entry in page:
+                if entry.location == location and entry.loaded_at >= oldest:
+                    details[(key, entry.loaded_at)] = entry.change_types
+            if len(page) < HISTORY_PAGE or page[-1].loaded_at < oldest:
+                break
+            cursor = repr(page[-1].loaded_at)
+    return details
+
+
 def _ingest(
     writer: CacheWriter, item: _Fetched, cached: CachedLocation | None
 ) -> LocationLoad | None:
@@ -171,6 +211,16 @@ def _ingest(
     if item.loads and item.loads[-1].status == LoadStatus.LOADED and entry is not None:
         final = entry.definitions
     rows = derive_rows(prior, writer.definitions_by_hash, item.loads, final)
+    if item.details:
+        rows = [
+            [
+                replace(row, types=item.details.get((row.key, load.loaded_at), ()))
+                if row.changed and not row.types and row.state != REMOVED
+                else row
+                for row in load_rows
+            ]
+            for load, load_rows in zip(item.loads, rows, strict=True)
+        ]
     keys = set(prior)
     for load, load_rows in zip(item.loads, rows, strict=True):
         writer.add_load(load, load_rows)

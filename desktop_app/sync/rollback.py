@@ -17,8 +17,10 @@ def rollback(
     if target is None:
         return DeployOutcome(False, "NotFound", "That load is not in the local history.")
     newest = cache.history(location, limit=1)
-    caps = cache.capabilities() or client.capabilities()
-    viewer = cache.viewer() or client.viewer()
+    # The connection's own answers (asked once per connection) are about this
+    # token; the cache's may be from another sign-in.
+    caps = client.capabilities()
+    viewer = client.viewer()
     decision = rollback_allowed(
         role=viewer.role_on(location),
         server_can_deploy=caps.deploy,

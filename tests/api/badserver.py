@@ -5,7 +5,7 @@ for failures the real servers cannot be made to produce (500, bad JSON,
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,10 +18,27 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class ScriptedServer:
-    """Answers each POST with the next scripted `Reply` (the last repeats)."""
+Answer = Reply | Callable[[dict[str, str], bytes], Reply]
+"""A fixed reply, or one computed from the request (headers, body)."""
 
-    def __init__(self, replies: list[Reply]) -> None:
+
+def forward_to(url: str) -> Callable[[dict[str, str], bytes], Reply]:
+    """An answer that passes the request on to a real server."""
+    import requests
+
+    def answer(headers: dict[str, str], body: bytes) -> Reply:
+        keep = {k: v for k, v in headers.items() if k.lower().startswith("dagster")}
+        keep["Content-Type"] = "application/json"
+        response = requests.post(url, data=body, headers=keep, timeout=30)
+        return Reply(response.status_code, response.content, {"Content-Type": "application/json"})
+
+    return answer
+
+
+class ScriptedServer:
+    """Answers each POST with the next scripted answer (the last repeats)."""
+
+    def __init__(self, replies: list[Answer]) -> None:
         self.replies = list(replies)
         self.requests: list[tuple[dict[str, str], bytes]] = []
         server = self
@@ -29,8 +46,10 @@ class ScriptedServer:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                server.requests.append((dict(self.headers), self.rfile.read(length)))
-                reply = server.replies.pop(0) if len(server.replies) > 1 else server.replies[0]
+                body = self.rfile.read(length)
+                server.requests.append((dict(self.headers), body))
+                answer = server.replies.pop(0) if len(server.replies) > 1 else server.replies[0]
+                reply = answer if isinstance(answer, Reply) else answer(dict(self.headers), body)
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
@@ -57,7 +76,7 @@ class ScriptedServer:
 
 
 @contextmanager
-def scripted(*replies: Reply) -> Iterator[ScriptedServer]:
+def scripted(*replies: Answer) -> Iterator[ScriptedServer]:
     server = ScriptedServer(list(replies))
     server.start()
     try:

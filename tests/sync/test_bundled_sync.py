@@ -1,0 +1,241 @@
+"""Sync against the real bundled server over loopback."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.core.assets import (
+    AssetDefinition,
+    MetadataValue,
+    PartitionDimension,
+    PartitionsDefinition,
+)
+from desktop_app.core.diff import ChangeType
+from desktop_app.core.loads import LoadStatus, collapse
+from desktop_app.sync import engine
+from desktop_app.sync.engine import run_once
+from tests.sync.helpers import (
+    client_for,
+    commit_of,
+    deploy,
+    register,
+    register_broken,
+)
+
+
+def _static(description: str) -> PartitionsDefinition:
+    # Dagster reports a single "default" dimension for one-dimensional partitions.
+    return PartitionsDefinition(
+        "STATIC", description, dimensions=(PartitionDimension("default", "STATIC"),)
+    )
+
+
+V1 = [
+    AssetDefinition(("a",), code_version="v1"),
+    AssetDefinition(("b",), tags={"team": "x"}),
+    AssetDefinition(("c",), metadata={"rows": MetadataValue("Int", 1)}),
+    AssetDefinition(("d",), dependencies=frozenset({("a",)})),
+    AssetDefinition(("e",), partitions=_static("'x', 'y'")),
+    AssetDefinition(("f",)),
+    AssetDefinition(("same", "key")),
+]
+V2 = [
+    AssetDefinition(("a",), code_version="v2"),
+    AssetDefinition(("b",), tags={"team": "y"}),
+    AssetDefinition(("c",), metadata={"rows": MetadataValue("Int", 2)}),
+    AssetDefinition(("d",), dependencies=frozenset({("a",), ("b",)})),
+    AssetDefinition(("e",), partitions=_static("'x', 'y', 'z'")),
+    AssetDefinition(("g",)),
+    AssetDefinition(("same", "key")),
+]
+EXPECTED = {
+    ("a",): (ChangeType.CODE_VERSION,),
+    ("b",): (ChangeType.TAGS,),
+    ("c",): (ChangeType.METADATA,),
+    ("d",): (ChangeType.DEPENDENCIES,),
+    ("e",): (ChangeType.PARTITIONS_DEFINITION,),
+    ("f",): (ChangeType.REMOVED,),
+    ("g",): (ChangeType.NEW,),
+}
+
+
+def test_every_change_type_between_two_deploys(empty_server, cache):
+    register(empty_server, "img:1", V1)
+    register(empty_server, "img:2", V2)
+    with client_for(empty_server) as client:
+        deploy(client, "loc", "img:1")
+        run_once(client, cache)
+        deploy(client, "loc", "img:2")
+        result = run_once(client, cache)
+    assert result.changed_locations == ("loc",)
+    assert result.new_loads == 1
+    newest, first = cache.history("loc")
+    assert newest.summary.change_types == EXPECTED
+    assert newest.summary.added == (("g",),)
+    assert newest.summary.removed == (("f",),)
+    assert first.summary.added == tuple(sorted(a.key for a in V1))
+    diff = {c.key: c.change_types for c in cache.diff("loc", first.loaded_at, newest.loaded_at)}
+    assert diff == EXPECTED
+    back = {c.key: c.change_types for c in cache.diff("loc", newest.loaded_at, first.loaded_at)}
+    assert back[("f",)] == (ChangeType.NEW,)
+    assert back[("g",)] == (ChangeType.REMOVED,)
+    assert cache.snapshot_at("loc", first.loaded_at) == {a.key: a for a in V1}
+    assert cache.snapshot_at("loc", newest.loaded_at) == {a.key: a for a in V2}
+    [summary] = cache.locations()
+    assert summary.asset_count == len(V2)
+    assert summary.deploy.commit_hash == commit_of("img:2")
+    history = cache.asset_history("loc", ("a",))
+    assert [h.change.change_types for h in history] == [
+        (ChangeType.CODE_VERSION,),
+        (ChangeType.NEW,),
+    ]
+    assert history[0].change.code_version is not None
+    assert history[0].change.code_version.new == "v2"
+    assert history[0].commit_hash == commit_of("img:2")
+    assert history[0].previous_commit_hash == commit_of("img:1")
+
+
+def test_a_second_round_with_nothing_new_sends_one_request(demo_server, cache):
+    with client_for(demo_server) as client:
+        first = run_once(client, cache)
+        assert first.new_loads > 0
+        before = [(loc, cache.history_count(loc.name)) for loc in cache.locations()]
+        second = run_once(client, cache)
+    assert second.requests == 1
+    assert second.new_loads == 0
+    assert second.changed_locations == ()
+    assert [(loc, cache.history_count(loc.name)) for loc in cache.locations()] == before
+
+
+def test_first_sync_mirrors_the_servers_history(demo_server, cache):
+    with client_for(demo_server) as client:
+        run_once(client, cache)
+        for summary in cache.locations():
+            server_side = client.location_history(summary.name, 1000)
+            cached = cache.history(summary.name)
+            assert [h.loaded_at for h in cached] == [h.loaded_at for h in server_side]
+            assert [h.status for h in cached] == [h.status for h in server_side]
+            assert [h.summary.added for h in cached] == [
+                tuple(sorted(h.summary.added)) for h in server_side
+            ]
+
+
+def test_incremental_sync_fetches_only_what_is_new(empty_server, cache):
+    register(empty_server, "img:1", V1)
+    register(empty_server, "img:2", V2)
+    with client_for(empty_server) as client:
+        deploy(client, "loc", "img:1")
+        run_once(client, cache)
+        deploy(client, "loc", "img:2")
+        result = run_once(client, cache)
+    # status heartbeat, one history page, the current definitions
+    assert result.requests == 3
+    assert cache.history_count("loc") == 2
+
+
+def test_history_is_paged_until_the_newest_cached_entry(empty_server, cache, monkeypatch):
+    monkeypatch.setattr(engine, "HISTORY_PAGE", 3)
+    monkeypatch.setattr(engine, "DETAIL_BUDGET", 0)  # count history requests only
+    register(empty_server, "img:1", V1)
+    register(empty_server, "img:2", V2)
+    with client_for(empty_server) as client:
+        for i in range(7):
+            deploy(client, "loc", "img:1" if i % 2 == 0 else "img:2")
+        first = run_once(client, cache)
+        assert cache.history_count("loc") == 7
+        # identity, statuses, 3 pages (3 + 3 + 1), definitions (the deploys
+        # above already asked for the capabilities)
+        assert first.requests == 6
+        for i in range(4):
+            deploy(client, "loc", "img:2" if i % 2 == 0 else "img:1")
+        second = run_once(client, cache)
+    assert cache.history_count("loc") == 11
+    assert second.new_loads == 4
+    # statuses, 2 pages (3 new + 1 new and 2 cached), definitions
+    assert second.requests == 4
+    loaded = [h.loaded_at for h in cache.history("loc")]
+    assert loaded == sorted(loaded, reverse=True)
+    assert len(set(loaded)) == 11
+
+
+def test_identical_redeploys_collapse_and_a_b_a_does_not(empty_server, cache):
+    register(empty_server, "img:1", V1)
+    register(empty_server, "img:2", V2)
+    with client_for(empty_server) as client:
+        for image in ("img:1", "img:1", "img:2", "img:1"):
+            deploy(client, "loc", image)
+            run_once(client, cache)
+    loads = cache.history("loc")
+    assert len(loads) == 4
+    groups = collapse(loads)
+    assert [g.count for g in groups] == [1, 1, 2]
+    assert [g.head.deploy.image for g in groups] == ["img:1", "img:2", "img:1"]
+    assert not loads[2].summary  # the identical redeploy changed nothing
+
+
+def test_failed_load_and_recovery_are_reported(empty_server, cache):
+    register(empty_server, "img:1", V1)
+    register_broken(empty_server, "img:bad", "No module named 'polars'")
+    with client_for(empty_server) as client:
+        deploy(client, "loc", "img:1")
+        run_once(client, cache)
+        client.submit_document(
+            {"location_name": "loc", "image": "img:bad", "code_source": {"package_name": "loc"}}
+        )
+        failed = run_once(client, cache)
+        assert failed.newly_failed == ("loc",)
+        newest = cache.history("loc", limit=1)[0]
+        assert newest.status == LoadStatus.ERROR
+        assert newest.error is not None
+        assert "polars" in newest.error
+        assert cache.locations()[0].status == "ERROR"
+        # the failed load did not change the definitions
+        assert cache.snapshot_at("loc", newest.loaded_at) == {a.key: a for a in V1}
+        deploy(client, "loc", "img:1")
+        recovered = run_once(client, cache)
+    assert recovered.recovered == ("loc",)
+    assert cache.locations()[0].status == "LOADED"
+
+
+@pytest.mark.parametrize("page", [2, 100])
+def test_vanished_location_leaves_the_deployment_table(empty_server, cache, monkeypatch, page):
+    monkeypatch.setattr(engine, "HISTORY_PAGE", page)
+    register(empty_server, "img:1", V1)
+    with client_for(empty_server, "demo-token-admin") as client:
+        deploy(client, "one", "img:1")
+        deploy(client, "two", "img:1")
+        run_once(client, cache)
+        assert [loc.name for loc in cache.locations()] == ["one", "two"]
+        from desktop_app.server.loading import delete_location
+
+        assert delete_location(empty_server.storage, "two")
+        result = run_once(client, cache)
+    assert result.changed_locations == ("two",)
+    assert [loc.name for loc in cache.locations()] == ["one"]
+    assert cache.history_count("two") == 1  # history stays readable
+
+
+def test_viewer_and_capabilities_are_cached(demo_server, cache):
+    with client_for(demo_server) as client:
+        run_once(client, cache)
+    viewer = cache.viewer()
+    caps = cache.capabilities()
+    assert viewer is not None
+    assert viewer.email == "editor@example.com"
+    assert caps is not None
+    assert caps.history_api
+    assert caps.deploy
+    assert cache.last_sync() is not None
+
+
+def test_change_types_of_loads_seen_only_in_history(empty_server, cache):
+    register(empty_server, "img:1", V1)
+    register(empty_server, "img:2", V2)
+    with client_for(empty_server) as client:
+        for image in ("img:1", "img:2", "img:1"):
+            deploy(client, "loc", image)
+        run_once(client, cache)  # three loads at once: only the summaries
+    newest, middle, _first = cache.history("loc")
+    assert middle.summary.change_types == EXPECTED
+    back = {k: t for k, t in EXPECTED.items() if k not in {("f",), ("g",)}}
+    assert {k: t for k, t in newest.summary.change_types.items() if k in back} == back

@@ -1,0 +1,78 @@
+"""Who may roll back, and rolling back, against the bundled server."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.core.roles import Role
+from desktop_app.server.demo import DEMO_USERS
+from desktop_app.sync.engine import run_once
+from desktop_app.sync.rollback import rollback
+from tests.sync.helpers import client_for, commit_of, deploy, document, register
+from tests.sync.test_bundled_sync import V1, V2
+
+
+@pytest.mark.parametrize("email", sorted(DEMO_USERS))
+def test_role_of_each_demo_user(demo_server, email):
+    role, token = DEMO_USERS[email]
+    with client_for(demo_server, token) as client:
+        viewer = client.viewer()
+    assert viewer.email == email
+    assert viewer.role == role
+
+
+def test_location_grant_raises_the_role_there(empty_server):
+    token = empty_server.add_user("grant@example.com", Role.VIEWER, {"loc": Role.EDITOR})
+    with client_for(empty_server, token) as client:
+        viewer = client.viewer()
+    assert viewer.role_on("elsewhere") == Role.VIEWER
+    assert viewer.role_on("loc") == Role.EDITOR
+
+
+def test_rollback_resubmits_the_earlier_document(empty_server, cache):
+    register(empty_server, "img:1", V1)
+    register(empty_server, "img:2", V2)
+    with client_for(empty_server) as client:
+        deploy(client, "loc", "img:1")
+        deploy(client, "loc", "img:2")
+        run_once(client, cache)
+        newest, older = cache.history("loc")
+        refused = rollback(client, cache, "loc", newest.loaded_at)
+        assert not refused.ok
+        assert "running now" in refused.message
+        outcome = rollback(client, cache, "loc", older.loaded_at)
+        assert outcome.ok, outcome.message
+        result = run_once(client, cache)
+    assert result.rolled_back == ("loc",)
+    head = cache.history("loc", limit=1)[0]
+    assert head.action == "rollback"
+    assert head.deploy.commit_hash == commit_of("img:1")
+    assert cache.snapshot_at("loc", head.loaded_at) == {a.key: a for a in V1}
+
+
+def test_a_viewer_is_told_why_not_before_anything_is_sent(empty_server, cache):
+    register(empty_server, "img:1", V1)
+    register(empty_server, "img:2", V2)
+    with client_for(empty_server) as editor:
+        deploy(editor, "loc", "img:1")
+        deploy(editor, "loc", "img:2")
+    _role, token = DEMO_USERS["viewer@example.com"]
+    with client_for(empty_server, token) as client:
+        run_once(client, cache)
+        older = cache.history("loc")[1]
+        sent = client.requests_sent
+        outcome = rollback(client, cache, "loc", older.loaded_at)
+        assert client.requests_sent == sent
+    assert not outcome.ok
+    assert "Viewer" in outcome.message
+
+
+def test_the_server_checks_the_role_again(empty_server, cache):
+    register(empty_server, "img:1", V1)
+    with client_for(empty_server) as editor:
+        deploy(editor, "loc", "img:1")
+    _role, token = DEMO_USERS["viewer@example.com"]
+    with client_for(empty_server, token) as client:
+        outcome = client.submit_document(document("loc", "img:1"))
+    assert not outcome.ok
+    assert outcome.kind == "UnauthorizedError"
