@@ -146,8 +146,8 @@ class Poller(QObject):
             return
         self.backoff.reset()
         self.offline_since = None
+        self._schedule(self.interval)  # first, so listeners see the next attempt
         self.synced.emit(result)
-        self._schedule(self.interval)
 
     def _on_failure(self, generation: int, exc: BaseException) -> None:
         if not self._current(generation):
@@ -155,8 +155,8 @@ class Poller(QObject):
         if self.offline_since is None:
             self.offline_since = time.time()
         delay = self.backoff.next_delay()
-        self.failed.emit(exc, delay)
         self._schedule(delay)
+        self.failed.emit(exc, delay)
 
     def _schedule(self, delay: float) -> None:
         if not self._running:
