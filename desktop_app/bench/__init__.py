@@ -1,0 +1,114 @@
+"""`make bench`: build the benchmark data set, measure, print one JSON object.
+
+    python -m desktop_app.bench [--quick] [--check] [--skip-gui] [--out FILE]
+
+Every figure sits beside its target (ARCHITECTURE.md, "Targets") and, where
+one exists, the floor it is compared with. `--check` exits 1 when a target
+is missed. Times are medians of a few runs; the machine is noisy, so ratios
+to a floor measured in the same run matter more than absolute numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from desktop_app.bench import client as client_bench
+from desktop_app.bench import dataset
+from desktop_app.bench.server_process import serving
+from desktop_app.core.roles import Role
+from desktop_app.server import bench as server_bench
+from desktop_app.server.accounts import add_user
+from desktop_app.server.storage import Storage
+
+# name: (figure key, comparison, limit)
+TARGETS: dict[str, tuple[str, str, float]] = {
+    "steady_poll_requests": ("steady_poll_requests", "<=", 1),
+    "steady_poll_bytes": ("steady_poll_bytes", "<", 5000),
+    "steady_poll_client_cpu_ms": ("steady_poll_client_cpu_ms", "<", 20),
+    "history_dialog_paint_ms": ("history_dialog_paint_ms", "<", 150),
+    "history_dialog_vs_sql_floor": ("history_dialog_vs_sql_floor", "<=", 5),
+    "collapse_toggle_ms": ("collapse_toggle_ms", "<", 50),
+    "diff_first_last_ms": ("diff_first_last_ms", "<", 100),
+    "cache_file_mb": ("cache_file_mb", "<", 30),
+    "gui_stall_ms_max": ("gui_stall_ms_max", "<", 50),
+    "server_history_page_100_ms": ("history_page_100_ms_median", "<", 50),
+    "server_poll_ms_p99": ("poll_ms_p99", "<", 100),
+}
+
+
+def check(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    verdicts = {}
+    for name, (key, op, limit) in TARGETS.items():
+        value = figures.get(key)
+        if value is None:
+            verdicts[name] = {"value": None, "target": f"{op} {limit}", "met": False}
+            continue
+        met = value <= limit if op == "<=" else value < limit
+        verdicts[name] = {"value": value, "target": f"{op} {limit}", "met": met}
+    return verdicts
+
+
+def run(quick: bool, skip_gui: bool, work: Path) -> dict[str, Any]:
+    figures: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "data_set": {"locations": len(dataset.shapes(quick)), "largest": dataset.shapes(quick)[0].__dict__},
+    }
+    db_path = work / "server.sqlite3"
+    db_url = f"sqlite:///{db_path}"
+    storage = Storage(db_url)
+    token = add_user(storage, "bench@example.com", Role.EDITOR)
+    figures.update(dataset.build(storage, quick))
+    storage.close()
+    figures["server_db_mb"] = round(db_path.stat().st_size / 1e6, 1)
+    cache_dir = work / "cache"
+    with serving(db_url) as url:
+        if not skip_gui:
+            from desktop_app.bench import gui
+
+            figures.update(gui.measure(url, token, cache_dir, dataset.LARGEST))
+        else:
+            figures.update(client_bench.full_sync(url, token, cache_dir))
+        figures.update(client_bench.measure(url, token, cache_dir, dataset.LARGEST))
+        if "history_dialog_paint_ms" in figures and figures["history_sql_floor_ms"]:
+            figures["history_dialog_vs_sql_floor"] = round(
+                figures["history_dialog_paint_ms"] / figures["history_sql_floor_ms"], 2
+            )
+        figures.update(server_bench.measure_history(url, token))
+        figures.update(server_bench.measure_polling(url, token, 50, 5 if quick else 20))
+        from desktop_app.bench import webserver
+
+        figures.update(webserver.measure(url, token))
+    figures["targets"] = check(figures)
+    return figures
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="desktop-app bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a small data set, for a smoke run")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--skip-gui", action="store_true", help="no Qt: client and server only")
+    parser.add_argument("--out", type=Path, help="also write the JSON to this file")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory(prefix="desktop-app-bench-") as folder:
+        figures = run(args.quick, args.skip_gui, Path(folder))
+    text = json.dumps(figures, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+    missed = [name for name, v in figures["targets"].items() if not v["met"]]
+    if missed:
+        print(f"targets missed: {', '.join(missed)}", file=sys.stderr)
+    return 1 if args.check and missed else 0
