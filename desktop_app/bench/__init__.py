@@ -63,7 +63,10 @@ def run(quick: bool, skip_gui: bool, work: Path) -> dict[str, Any]:
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
-        "data_set": {"locations": len(dataset.shapes(quick)), "largest": dataset.shapes(quick)[0].__dict__},
+        "data_set": {
+            "locations": len(dataset.shapes(quick)),
+            "largest": dataset.shapes(quick)[0].__dict__,
+        },
     }
     db_path = work / "server.sqlite3"
     db_url = f"sqlite:///{db_path}"
