@@ -26,7 +26,7 @@ class AssetHistoryDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("assetHistoryDialog")
         self.setWindowTitle(f"{key_to_str(key)} — change history")
-        self.resize(900, 420)
+        self.resize(1080, 420)
         self.location = location
         self.key = key
 
@@ -50,9 +50,9 @@ class AssetHistoryDialog(QDialog):
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
-        self.table.resizeColumnsToContents()
-        for column in (self.model.column_named("Old"), self.model.column_named("New")):
-            header.resizeSection(column, min(header.sectionSize(column), 280))
+        widths = {"Loaded": 120, "Commit": 80, "Change": 150, "Field": 170, "Old": 280}
+        for name, width in widths.items():
+            header.resizeSection(self.model.column_named(name), width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         layout.addWidget(self.table, 1)
 

@@ -14,6 +14,7 @@ from desktop_app.ui import formatting
 from desktop_app.ui.columns import Column, RowTableModel
 
 NONE = "—"
+NOT_RECORDED = "not recorded"
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,54 @@ def _with(base: FieldChange, field: str, old: str, new: str) -> FieldChange:
     return FieldChange(base.loaded_at, base.commit_hash, base.change, field, old, new)
 
 
+def _field_value(definition: AssetDefinition, change_type: ChangeType) -> str:
+    """One field of a whole definition, as text (for changes whose details
+    the server did not record but whose definition is known)."""
+    if change_type == ChangeType.CODE_VERSION:
+        return definition.code_version or NONE
+    if change_type == ChangeType.TAGS:
+        return ", ".join(f"{k}={v}" for k, v in sorted(definition.tags.items())) or NONE
+    if change_type == ChangeType.METADATA:
+        items = sorted(definition.metadata.items())
+        return ", ".join(f"{k}={v.display()}" for k, v in items) or NONE
+    if change_type == ChangeType.DEPENDENCIES:
+        return ", ".join(key_to_str(k) for k in sorted(definition.dependencies)) or NONE
+    if change_type == ChangeType.PARTITIONS_DEFINITION:
+        return definition.partitions.display() if definition.partitions else NONE
+    return ""
+
+
+def _detail_rows(
+    base: FieldChange, change: AssetChange, change_type: ChangeType
+) -> list[FieldChange]:
+    """The field-level rows of one change type, from the recorded details."""
+    if change_type == ChangeType.CODE_VERSION and change.code_version is not None:
+        diff = change.code_version
+        return [_with(base, "code version", diff.old or NONE, diff.new or NONE)]
+    if change_type == ChangeType.PARTITIONS_DEFINITION and change.partitions is not None:
+        old_p, new_p = change.partitions.old, change.partitions.new
+        return [
+            _with(
+                base,
+                "partitions",
+                old_p.display() if old_p else NONE,
+                new_p.display() if new_p else NONE,
+            )
+        ]
+    if change_type == ChangeType.TAGS and change.tags is not None:
+        return list(_dict_rows(base, "tag", change.tags))
+    if change_type == ChangeType.METADATA and change.metadata is not None:
+        return list(_dict_rows(base, "metadata", change.metadata))
+    if change_type == ChangeType.DEPENDENCIES and change.dependencies is not None:
+        deps = change.dependencies
+        return [_with(base, "dependency", NONE, key) for key in deps.added] + [
+            _with(base, "dependency", key, NONE) for key in deps.removed
+        ]
+    return []
+
+
 def field_changes(entry: AssetHistoryEntry) -> list[FieldChange]:
-    """Flatten one asset change into field-level rows."""
+    """Flatten one asset change into field-level rows, old → new."""
     change: AssetChange = entry.change
     base = FieldChange(
         entry.loaded_at,
@@ -83,37 +130,19 @@ def field_changes(entry: AssetHistoryEntry) -> list[FieldChange]:
         old = _definition_lines(change.old) if change.old else ""
         return [_with(base, "definition", old or "present", NONE)]
     rows: list[FieldChange] = []
-    if change.code_version is not None:
-        rows.append(
-            _with(
-                base,
-                "code version",
-                change.code_version.old or NONE,
-                change.code_version.new or NONE,
-            )
-        )
-    if change.partitions is not None:
-        old_p, new_p = change.partitions.old, change.partitions.new
-        rows.append(
-            _with(
-                base,
-                "partitions",
-                old_p.display() if old_p else NONE,
-                new_p.display() if new_p else NONE,
-            )
-        )
-    if change.tags is not None:
-        rows.extend(_dict_rows(base, "tag", change.tags))
-    if change.metadata is not None:
-        rows.extend(_dict_rows(base, "metadata", change.metadata))
-    if change.dependencies is not None:
-        deps = change.dependencies
-        for key in deps.added:
-            rows.append(_with(base, "dependency", NONE, key))
-        for key in deps.removed:
-            rows.append(_with(base, "dependency", key, NONE))
+    for change_type in change.change_types:
+        detail = _detail_rows(base, change, change_type)
+        if detail:
+            rows.extend(detail)
+            continue
+        # The server reported that this field changed but not how; show what
+        # is known of either side rather than inventing a difference.
+        label = formatting.CHANGE_LABELS.get(change_type, str(change_type).lower())
+        old = _field_value(change.old, change_type) if change.old else NOT_RECORDED
+        new = _field_value(change.new, change_type) if change.new else "changed"
+        rows.append(_with(base, label, old, new if new != old else "changed"))
     if not rows:
-        rows.append(_with(base, "description", NONE, "changed"))
+        rows.append(_with(base, "description", NOT_RECORDED, "changed"))
     return rows
 
 

@@ -82,3 +82,13 @@ def first_line(text: str | None, limit: int = 80) -> str:
         return ""
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def error_kind(text: str | None) -> str:
+    """The exception class of an error message, without its module path:
+    'dagster._core.errors.DagsterImportError: ...' gives 'DagsterImportError'."""
+    line = first_line(text, 200)
+    head, sep, _rest = line.partition(":")
+    if not sep or " " in head.strip():
+        return ""
+    return head.strip().rsplit(".", 1)[-1]

@@ -168,11 +168,11 @@ class HistoryDialog(QDialog):
         header = self.table.horizontalHeader()
         widths = {
             "Loaded": 140,
-            "Status": 150,
+            "Status": 200,
             "Commit": 80,
-            "Image": 180,
+            "Image": 150,
             "Assets": 300,
-            "Initiated by": 230,
+            "Initiated by": 210,
         }
         for name, width in widths.items():
             header.resizeSection(self.model.column_named(name), width)

@@ -96,8 +96,8 @@ def _loaded_tip(group: LoadGroup) -> str:
 def _status_display(group: LoadGroup) -> str:
     load = group.head
     if load.status == LoadStatus.ERROR:
-        error = formatting.first_line(load.error, 60)
-        return f"Failed: {error}" if error else "Failed"
+        kind = formatting.error_kind(load.error)
+        return f"Failed ({kind})" if kind else "Failed"
     return "Loaded"
 
 
@@ -105,13 +105,18 @@ def _initiated_display(group: LoadGroup) -> str:
     load = group.head
     who = load.initiated_by or ""
     action = load.action
-    if action == "rollback":
+    if action and action != "deploy":
+        return f"{who} ({action})" if who else action
+    return who
+
+
+def _initiated_tip(group: LoadGroup) -> str | None:
+    load = group.head
+    if load.action == "rollback":
         target = load.rollback_target
-        suffix = f"rollback to {formatting.when(target)}" if target else "rollback"
-        return f"{who} · {suffix}" if who else suffix
-    if action and action != "deploy" and who:
-        return f"{who} · {action}"
-    return who or (action or "")
+        when = formatting.exact_time(target) if target else "an earlier load"
+        return f"Rolled back to the version loaded {when}"
+    return None
 
 
 def _commit_link(group: LoadGroup) -> str | None:
@@ -155,7 +160,7 @@ COLUMNS: tuple[Column[LoadGroup], ...] = (
         tooltip=lambda g: "\n".join(line.text for line in all_asset_lines(g)) or None,
         asset_lines=asset_lines,
     ),
-    Column("Initiated by", _initiated_display),
+    Column("Initiated by", _initiated_display, tooltip=_initiated_tip),
     Column("Actions", lambda g: "View metadata", sort=lambda g: 0),
 )
 

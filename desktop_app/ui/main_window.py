@@ -57,7 +57,7 @@ class MainWindow(QMainWindow):
         self._last_error: BaseException | None = None
         self.setObjectName("mainWindow")
         self.setWindowIcon(icon(Icon.APP))
-        self.resize(1100, 560)
+        self.resize(1100, 420)
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -76,6 +76,10 @@ class MainWindow(QMainWindow):
         banner_layout.addWidget(self.banner_text, 1)
         self.banner.hide()
         layout.addWidget(self.banner)
+
+        self.heading = QLabel(central)
+        self.heading.setObjectName("deploymentHeading")
+        layout.addWidget(self.heading)
 
         self.filter = QLineEdit(central)
         self.filter.setObjectName("locationFilter")
@@ -203,6 +207,7 @@ class MainWindow(QMainWindow):
     def load_from_cache(self) -> None:
         connection = self.context.connection
         self.setWindowTitle(f"Deployment — {connection.label}")
+        self.heading.setText(f"<b>Code locations</b> — {connection.label}")
         self.model.set_locations(connection.cache.locations())
         self._update_viewer_label()
 

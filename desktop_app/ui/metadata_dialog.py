@@ -31,7 +31,7 @@ class MetadataDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("metadataDialog")
         self.setWindowTitle(f"{load.location} — {formatting.exact_time(load.loaded_at)}")
-        self.resize(620, 520)
+        self.resize(780, 640)
         self.load = load
 
         layout = QVBoxLayout(self)
@@ -52,6 +52,7 @@ class MetadataDialog(QDialog):
             error = QPlainTextEdit(load.error)
             error.setReadOnly(True)
             error.setObjectName("metadataError")
+            error.setMaximumHeight(90)
             error_layout.addWidget(error)
             layout.addWidget(error_box)
 

@@ -103,7 +103,7 @@ def test_history_model_collapse_matches_core(qtmodeltester: Any) -> None:
     qtmodeltester.check(model)
     assert model.rowCount() == len(LOADS)
     status = model.index(1, model.column_named("Status")).data()
-    assert status.startswith("Failed: ImportError")
+    assert status == "Failed (ImportError)"
     initiated = model.index(0, model.column_named("Initiated by")).data()
     assert "rollback" in initiated
     assert "editor@example.com" in initiated
