@@ -95,6 +95,11 @@ class MainWindow(QMainWindow):
         self.proxy.setFilterKeyColumn(-1)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.filter.returnPressed.connect(self._focus_table)
+        clear_filter = QAction("Clear filter", self.filter)
+        clear_filter.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        clear_filter.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        clear_filter.triggered.connect(self._clear_filter)
+        self.filter.addAction(clear_filter)
 
         self.table = QTableView(central)
         self.table.setObjectName("deploymentTable")
@@ -338,6 +343,10 @@ class MainWindow(QMainWindow):
     def focus_filter(self) -> None:
         self.filter.setFocus()
         self.filter.selectAll()
+
+    def _clear_filter(self) -> None:
+        self.filter.clear()
+        self._focus_table()
 
     def _focus_table(self) -> None:
         self.table.setFocus()

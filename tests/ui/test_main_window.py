@@ -184,3 +184,29 @@ def test_closing_stops_poller_and_pool(open_app: OpenApp, demo_server: EmbeddedS
     assert not window.poller.timer_active
     assert not window.countdown.isActive()
     assert window.context.tasks.pending == 0
+
+
+def test_keyboard_only_filter_and_open(
+    qtbot: QtBot, open_app: OpenApp, demo_server: EmbeddedServer
+) -> None:
+    assert demo_server.url is not None
+    window = open_app(demo_server.url)
+    with qtbot.waitExposed(window):
+        window.show()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(window.filter, "marketing")
+    qtbot.keyClick(window.filter, Qt.Key.Key_Return)
+    assert window.table.hasFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    dialog = window.history_dialogs.get("marketing_attribution")
+    assert dialog is not None
+    assert dialog.isVisible()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    window.filter.setFocus()
+    qtbot.keyClick(window.filter, Qt.Key.Key_Escape)
+    assert window.filter.text() == ""
+    assert window.proxy.rowCount() == len(DEMO_LOCATIONS)
