@@ -10,8 +10,11 @@ import pytest
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
+from desktop_app.api.client import ConnectionSettings
 from desktop_app.app import create_main_window
+from desktop_app.server.demo import DEMO_USERS
 from desktop_app.server.runner import EmbeddedServer
+from desktop_app.ui.credentials import SavedConnection
 from desktop_app.ui.main_window import MainWindow
 
 OpenApp = Callable[..., MainWindow]
@@ -154,3 +157,26 @@ def test_screenshot_renders_and_exits(
         assert not image.isNull()
         assert image.width() > 400
     assert not window.poller.timer_active
+
+
+def test_connection_is_remembered(
+    qtbot: QtBot, open_app: OpenApp, demo_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    assert demo_server.url is not None
+    window = open_app(demo_server.url)
+    admin = ConnectionSettings(url=demo_server.url, token=DEMO_USERS["admin@example.com"][1])
+    with qtbot.waitSignal(window.round_done, timeout=15000):
+        window.connect_to(admin, SavedConnection(url=demo_server.url))
+    assert window.viewer_label.text() == "admin@example.com (Admin)"
+    window.close()
+
+    again = create_main_window(["--cache-dir", str(tmp_path / "cache")])
+    try:
+        with qtbot.waitSignal(again.round_done, timeout=15000) as blocker:
+            pass
+        assert blocker.args == [True]
+        assert again.context.embedded_url is None  # no embedded server started
+        assert again.context.connection.url == demo_server.url
+        assert again.viewer_label.text() == "admin@example.com (Admin)"
+    finally:
+        again.close()
