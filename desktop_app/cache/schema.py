@@ -3,7 +3,8 @@
 Size matters here (20 locations, the largest with 5,000 assets x 2,000
 loads must fit in 30 MB), so:
 - `definition` holds each distinct asset definition once, by content hash,
-  as zlib-compressed canonical JSON;
+  compact and deflated, with a per-field fingerprint so that change types
+  need no decoding;
 - `asset_change` holds, per location and asset key, one row per load that
   changed (or taught us) that key's state; the state of every key at any
   load is the newest row at or before that load. It is a WITHOUT ROWID
@@ -91,7 +92,8 @@ definition = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("hash", LargeBinary, nullable=False, unique=True),
-    Column("body", LargeBinary, nullable=False),  # zlib(canonical JSON)
+    Column("body", LargeBinary, nullable=False),  # codec.encode_definition
+    Column("fields", LargeBinary, nullable=False),  # codec.fingerprint
 )
 
 asset_change = Table(

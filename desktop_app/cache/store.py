@@ -39,6 +39,12 @@ from desktop_app.core.session import Capabilities, Viewer
 
 # Above this many keys, a diff reads whole snapshots instead of seeking per key.
 _SEEK_LIMIT = 400
+DIFF_DETAIL_LIMIT = 250
+"""Diffs with more changed assets than this carry change types only."""
+
+_KeyState = tuple[int, int | None, bytes | None]
+"""(state, definition id, fingerprint) of one key at one load."""
+_GONE: _KeyState = (s.REMOVED, None, None)
 _DEF_CACHE_LIMIT = 50_000
 
 
@@ -87,6 +93,7 @@ class HistoryCache:
         self.engine = engine
         self.recovered_from = recovered_from
         self._defs: dict[int, AssetDefinition] = {}
+        self._key_by_id: dict[int, AssetKey] = {}
 
     # -- lifecycle ---------------------------------------------------------
     @classmethod
@@ -281,9 +288,7 @@ class HistoryCache:
                 return []
             c = s.asset_change.c
             changes = conn.execute(
-                select(c.loaded_at, s.asset_key.c.key, c.types)
-                .join(s.asset_key, s.asset_key.c.id == c.asset_id)
-                .where(
+                select(c.loaded_at, c.asset_id, c.types).where(
                     and_(
                         c.location_id == loc,
                         c.loaded_at >= rows[-1].loaded_at,
@@ -292,9 +297,10 @@ class HistoryCache:
                     )
                 )
             ).all()
+            keys = self._keys(conn, {aid for _t, aid, _m in changes})
         by_load: dict[float, dict[AssetKey, tuple[ChangeType, ...]]] = {}
-        for loaded_at, text, mask in changes:
-            by_load.setdefault(loaded_at, {})[codec.key_from_text(text)] = codec.mask_to_types(mask)
+        for loaded_at, aid, mask in changes:
+            by_load.setdefault(loaded_at, {})[keys[aid]] = codec.mask_to_types(mask)
         return [
             LocationLoad(
                 location=location,
@@ -325,43 +331,58 @@ class HistoryCache:
 
     def _states(
         self, conn: Connection, loc: int, at: float, asset_ids: list[int] | None = None
-    ) -> dict[int, tuple[int, int | None]]:
-        """asset id -> (state, def_id) of each key's newest row at or before `at`."""
+    ) -> dict[int, _KeyState]:
+        """asset id -> (state, def_id, fingerprint) of each key's newest row at
+        or before `at`."""
         c = s.asset_change.c
+        d = s.definition.c
         if asset_ids is not None and len(asset_ids) <= _SEEK_LIMIT:
-            out: dict[int, tuple[int, int | None]] = {}
+            out: dict[int, _KeyState] = {}
             for aid in asset_ids:
                 row = conn.execute(
-                    select(c.state, c.def_id)
+                    select(c.state, c.def_id, d.fields)
+                    .outerjoin(s.definition, d.id == c.def_id)
                     .where(and_(c.location_id == loc, c.asset_id == aid, c.loaded_at <= at))
                     .order_by(c.loaded_at.desc())
                     .limit(1)
                 ).first()
                 if row is not None:
-                    out[aid] = (int(row[0]), row[1])
+                    out[aid] = (int(row[0]), row[1], row[2])
             return out
-        rows = conn.execute(
+        newest = (
             select(c.asset_id, c.state, c.def_id, func.max(c.loaded_at))
             .where(and_(c.location_id == loc, c.loaded_at <= at))
             .group_by(c.asset_id)
+            .subquery()
+        )
+        rows = conn.execute(
+            select(newest.c.asset_id, newest.c.state, newest.c.def_id, d.fields).outerjoin(
+                s.definition, d.id == newest.c.def_id
+            )
         )
         wanted = set(asset_ids) if asset_ids is not None else None
         return {
-            int(aid): (int(state), def_id)
-            for aid, state, def_id, _ in rows
+            int(aid): (int(state), def_id, fields)
+            for aid, state, def_id, fields in rows
             if wanted is None or aid in wanted
         }
 
     def _keys(self, conn: Connection, ids: set[int]) -> dict[int, AssetKey]:
-        out: dict[int, AssetKey] = {}
-        id_list = list(ids)
-        for start in range(0, len(id_list), 500):
-            chunk = id_list[start : start + 500]
-            rows = conn.execute(
-                select(s.asset_key.c.id, s.asset_key.c.key).where(s.asset_key.c.id.in_(chunk))
+        """Asset keys by id; ids never change meaning, so they are kept in memory."""
+        missing = [i for i in ids if i not in self._key_by_id]
+        if len(missing) > 200:
+            rows = conn.exec_driver_sql("SELECT id, key FROM asset_key")
+            self._key_by_id.update({int(i): codec.key_from_text(t) for i, t in rows})
+            missing = []
+        for start in range(0, len(missing), 900):
+            chunk = missing[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            rows = conn.exec_driver_sql(
+                f"SELECT id, key FROM asset_key WHERE id IN ({marks})", tuple(chunk)
             )
-            out.update({int(i): codec.key_from_text(t) for i, t in rows})
-        return out
+            for ident, text in rows:
+                self._key_by_id[int(ident)] = codec.key_from_text(text)
+        return {i: self._key_by_id[i] for i in ids if i in self._key_by_id}
 
     def snapshot_at(self, location: str, loaded_at: float) -> dict[AssetKey, AssetDefinition]:
         """Every asset definition known after the load at `loaded_at` (keys
@@ -371,48 +392,80 @@ class HistoryCache:
             if loc is None:
                 return {}
             states = self._states(conn, loc, loaded_at)
-            present = {a: d for a, (st, d) in states.items() if st == s.PRESENT and d is not None}
+            present = {
+                a: d for a, (st, d, _f) in states.items() if st == s.PRESENT and d is not None
+            }
             defs = self._definitions(conn, set(present.values()))
         return {defs[d].key: defs[d] for d in present.values() if d in defs}
 
     def diff(self, location: str, from_loaded_at: float, to_loaded_at: float) -> list[AssetChange]:
-        """How the definitions changed from one load to another (either order)."""
-        if from_loaded_at == to_loaded_at:
+        """How the definitions changed from one load to another (either order),
+        sorted by key. Change types come from per-field fingerprints; old and
+        new definitions (and the field-level details) are filled in when at
+        most `DIFF_DETAIL_LIMIT` assets changed, which keeps a diff across
+        thousands of changed assets fast. `asset_diff` gives one asset's
+        details for any pair of loads."""
+        return self._diff(location, from_loaded_at, to_loaded_at, None)
+
+    def asset_diff(
+        self, location: str, key: AssetKey, from_loaded_at: float, to_loaded_at: float
+    ) -> AssetChange | None:
+        """One asset's change between two loads, with full details."""
+        found = self._diff(location, from_loaded_at, to_loaded_at, key)
+        return found[0] if found else None
+
+    def _diff(
+        self, location: str, from_at: float, to_at: float, only: AssetKey | None
+    ) -> list[AssetChange]:
+        if from_at == to_at:
             return []
-        lo, hi = sorted((from_loaded_at, to_loaded_at))
+        lo, hi = sorted((from_at, to_at))
         c = s.asset_change.c
         with self.engine.connect() as conn:
             loc = self._location_id(conn, location)
             if loc is None:
                 return []
-            touched_rows = conn.execute(
-                select(c.asset_id, c.types).where(
-                    and_(c.location_id == loc, c.loaded_at > lo, c.loaded_at <= hi, c.changed == 1)
-                )
-            ).all()
+            query = select(c.asset_id, c.types).where(
+                and_(c.location_id == loc, c.loaded_at > lo, c.loaded_at <= hi, c.changed == 1)
+            )
+            if only is not None:
+                aid = conn.execute(
+                    select(s.asset_key.c.id).where(s.asset_key.c.key == codec.key_to_text(only))
+                ).scalar()
+                if aid is None:
+                    return []
+                query = query.where(c.asset_id == aid)
             masks: dict[int, int] = {}
-            for aid, mask in touched_rows:
+            for aid, mask in conn.execute(query):
                 masks[int(aid)] = masks.get(int(aid), 0) | int(mask)
             touched = sorted(masks)
-            before = self._states(conn, loc, from_loaded_at, touched)
-            after = self._states(conn, loc, to_loaded_at, touched)
-            def_ids = {d for st, d in (*before.values(), *after.values()) if d is not None}
-            defs = self._definitions(conn, def_ids)
-            keys = self._keys(conn, set(touched))
+            before = self._states(conn, loc, from_at, touched)
+            after = self._states(conn, loc, to_at, touched)
+            found: list[tuple[int, tuple[ChangeType, ...], _KeyState, _KeyState]] = []
+            for aid in touched:
+                old = before.get(aid, _GONE)
+                new = after.get(aid, _GONE)
+                types = _types(old, new, codec.mask_to_types(masks[aid]))
+                if types is not None:
+                    found.append((aid, types, old, new))
+            detailed = only is not None or len(found) <= DIFF_DETAIL_LIMIT
+            defs: dict[int, AssetDefinition] = {}
+            if detailed:
+                ids = {st[1] for _a, _t, o, n in found for st in (o, n) if st[1] is not None}
+                defs = self._definitions(conn, ids)
+            keys = self._keys(conn, {aid for aid, *_ in found})
         changes: list[AssetChange] = []
-        for aid in touched:
-            old_state, old_def = before.get(aid, (s.REMOVED, None))
-            new_state, new_def = after.get(aid, (s.REMOVED, None))
-            change = _change(
-                keys[aid],
-                old_state,
-                defs.get(old_def) if old_def is not None else None,
-                new_state,
-                defs.get(new_def) if new_def is not None else None,
-                codec.mask_to_types(masks[aid]),
+        for aid, types, old, new in found:
+            old_def = defs.get(old[1]) if old[1] is not None else None
+            new_def = defs.get(new[1]) if new[1] is not None else None
+            change = None
+            if old_def is not None and new_def is not None:
+                change = diff_definitions(old_def, new_def)
+            changes.append(
+                change
+                if change is not None and change.change_types
+                else AssetChange(key=keys[aid], change_types=types, old=old_def, new=new_def)
             )
-            if change is not None:
-                changes.append(change)
         changes.sort(key=lambda ch: ch.key)
         return changes
 
@@ -502,6 +555,25 @@ def _change(
         return change if change is not None and change.change_types else None
     types = tuple(t for t in stored if t not in (ChangeType.NEW, ChangeType.REMOVED))
     return AssetChange(key=key, change_types=types, old=old, new=new)
+
+
+def _types(
+    old: _KeyState, new: _KeyState, stored: tuple[ChangeType, ...]
+) -> tuple[ChangeType, ...] | None:
+    """Change types between two states of one key, without decoding; None
+    when nothing tracked changed, () when it changed in ways unknown to us."""
+    if old[0] == s.REMOVED and new[0] == s.REMOVED:
+        return None
+    if old[0] == s.REMOVED:
+        return (ChangeType.NEW,)
+    if new[0] == s.REMOVED:
+        return (ChangeType.REMOVED,)
+    if old[1] is not None and old[1] == new[1]:
+        return None
+    if old[2] is not None and new[2] is not None:
+        return codec.change_types_between(old[2], new[2]) or None
+    # a definition is unknown: what the loads in between recorded
+    return tuple(t for t in stored if t not in (ChangeType.NEW, ChangeType.REMOVED))
 
 
 def _summary(changes: dict[AssetKey, tuple[ChangeType, ...]]) -> DiffSummary:

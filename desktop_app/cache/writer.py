@@ -79,7 +79,14 @@ class CacheWriter:
         if missing:
             self.conn.execute(
                 insert(s.definition).on_conflict_do_nothing(),
-                [{"hash": h, "body": codec.encode_definition(by_hash[h])} for h in missing],
+                [
+                    {
+                        "hash": h,
+                        "body": codec.encode_definition(by_hash[h]),
+                        "fields": codec.fingerprint(by_hash[h]),
+                    }
+                    for h in missing
+                ],
             )
             for chunk in _chunks(missing, 500):
                 rows = self.conn.execute(

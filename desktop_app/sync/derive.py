@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final
 
+from desktop_app.cache.codec import definition_hash
 from desktop_app.cache.schema import PRESENT, REMOVED, UNKNOWN
 from desktop_app.cache.writer import ChangeRow
 from desktop_app.core.assets import AssetDefinition, AssetKey
@@ -48,7 +49,7 @@ PriorState = Mapping[AssetKey, bytes | None]
 
 
 def _hash(definition: AssetDefinition) -> bytes:
-    return bytes.fromhex(definition.content_hash())
+    return definition_hash(definition)
 
 
 def derive_rows(

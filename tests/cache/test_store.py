@@ -175,3 +175,46 @@ def test_a_failed_write_keeps_nothing(tmp_path: Path):
         with pytest.raises(RuntimeError):
             write_then_fail()
         assert cache.history_count("loc") == 0
+
+
+def test_large_diffs_carry_types_and_single_assets_carry_details(tmp_path, monkeypatch):
+    from desktop_app.cache import store
+
+    monkeypatch.setattr(store, "DIFF_DETAIL_LIMIT", 1)
+    a1 = AssetDefinition(("a",), code_version="1", tags={"t": "x"})
+    a2 = AssetDefinition(("a",), code_version="2", tags={"t": "y"})
+    b1 = AssetDefinition(("b",), metadata={})
+    b2 = AssetDefinition(("b",), dependencies=frozenset({("a",)}))
+    with HistoryCache.open(tmp_path / "c.sqlite") as cache:
+        with cache.write() as w:
+            w.add_load(
+                _load(1.0),
+                [
+                    ChangeRow(("a",), schema.PRESENT, a1, types=(ChangeType.NEW,)),
+                    ChangeRow(("b",), schema.PRESENT, b1, types=(ChangeType.NEW,)),
+                ],
+            )
+            w.add_load(
+                _load(2.0),
+                [
+                    ChangeRow(("a",), schema.PRESENT, a2, types=(ChangeType.CODE_VERSION,)),
+                    ChangeRow(("b",), schema.PRESENT, b2, types=(ChangeType.DEPENDENCIES,)),
+                    ChangeRow(("c",), schema.UNKNOWN, None, types=(ChangeType.NEW,)),
+                ],
+            )
+            w.add_load(_load(3.0), [ChangeRow(("c",), schema.UNKNOWN, None, types=())])
+        quick = cache.diff("loc", 1.0, 2.0)
+        assert [(c.key, c.change_types, c.old, c.new) for c in quick] == [
+            (("a",), (ChangeType.CODE_VERSION, ChangeType.TAGS), None, None),
+            (("b",), (ChangeType.DEPENDENCIES,), None, None),
+            (("c",), (ChangeType.NEW,), None, None),
+        ]
+        detail = cache.asset_diff("loc", ("a",), 1.0, 2.0)
+        assert detail is not None
+        assert detail.old == a1
+        assert detail.new == a2
+        assert detail.tags is not None
+        assert detail.tags.changed == {"t": ("x", "y")}
+        # modified while its definition is unknown: listed, with no types
+        unknown = cache.diff("loc", 2.0, 3.0)
+        assert [(c.key, c.change_types) for c in unknown] == [(("c",), ())]

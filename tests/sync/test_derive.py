@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from desktop_app.cache.codec import definition_hash
 from desktop_app.cache.schema import PRESENT, REMOVED, UNKNOWN
 from desktop_app.core.assets import AssetDefinition, AssetKey
 from desktop_app.core.diff import ChangeType, DiffSummary
@@ -21,11 +22,11 @@ def _load(at: float, summary: DiffSummary | None = None) -> LocationLoad:
 
 
 def _prior(defs: Iterable[AssetDefinition]) -> dict[AssetKey, bytes | None]:
-    return {d.key: bytes.fromhex(d.content_hash()) for d in defs}
+    return {d.key: definition_hash(d) for d in defs}
 
 
 def _loader(defs: Iterable[AssetDefinition]):
-    by_hash = {bytes.fromhex(d.content_hash()): d for d in defs}
+    by_hash = {definition_hash(d): d for d in defs}
 
     def load(hashes: Iterable[bytes]) -> Mapping[bytes, AssetDefinition]:
         return {h: by_hash[h] for h in hashes}
