@@ -32,10 +32,9 @@ from desktop_app.ui.actions import HISTORY_ACTIONS, ActionContext
 from desktop_app.ui.asset_history_dialog import AssetHistoryDialog
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.delegates import PADDING, AssetLinesDelegate, LinkDelegate, SplitButtonDelegate
-from desktop_app.ui.history_model import AssetLine, HistoryModel, all_asset_lines
+from desktop_app.ui.history_model import AssetLine, HistoryModel, all_asset_lines, line_count
 from desktop_app.ui.metadata_dialog import MetadataDialog
 from desktop_app.ui.resources import Icon, icon
-from desktop_app.ui.roles import ASSET_LINES_ROLE
 from desktop_app.ui.rollback_dialog import RollbackDialog
 
 log = logging.getLogger(__name__)
@@ -183,9 +182,8 @@ class HistoryDialog(QDialog):
         vertical = self.table.verticalHeader()
         base = vertical.defaultSectionSize()
         line = self.table.fontMetrics().lineSpacing()
-        assets = self.model.column_named("Assets")
-        for row in range(self.model.rowCount()):
-            lines = len(self.model.index(row, assets).data(ASSET_LINES_ROLE) or ())
+        for row, group in enumerate(self.model.rows):
+            lines = line_count(group)
             height = max(base, lines * line + 2 * PADDING) if lines > 1 else base
             if vertical.sectionSize(row) != height:
                 vertical.resizeSection(row, height)

@@ -3,7 +3,9 @@ consecutive loads when collapsed (`core.loads.collapse`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt
 
@@ -12,8 +14,9 @@ from desktop_app.core.diff import ChangeType
 from desktop_app.core.links import commit_url
 from desktop_app.core.loads import LoadGroup, LoadStatus, LocationLoad, collapse
 from desktop_app.ui import formatting
-from desktop_app.ui.columns import Column, RowTableModel
+from desktop_app.ui.columns import Column, Index, RowTableModel
 from desktop_app.ui.resources import status_icon
+from desktop_app.ui.roles import ASSET_LINES_ROLE
 
 MAX_ASSET_LINES = 4
 PLUS, MINUS, TILDE = "+", "\u2212", "~"
@@ -70,6 +73,20 @@ def asset_lines(group: LoadGroup) -> tuple[AssetLine, ...]:
         return lines
     shown = lines[: MAX_ASSET_LINES - 1]
     return (*shown, AssetLine("", None, more=len(lines) - len(shown)))
+
+
+def line_count(group: LoadGroup) -> int:
+    """How many lines the Assets cell of `group` shows, without building them
+    (sizing every row of a long history must stay cheap)."""
+    if group.count == 1:
+        summary = group.head.summary
+        total = len(summary.added) + len(summary.removed) + len(summary.modified)
+    else:  # every key any load of the group touched gets one line
+        keys: set[AssetKey] = set()
+        for load in group.loads:
+            keys.update(load.summary.added, load.summary.removed, load.summary.modified)
+        total = len(keys)
+    return min(total, MAX_ASSET_LINES)
 
 
 def _assets_display(group: LoadGroup) -> str:
@@ -174,6 +191,7 @@ class HistoryModel(RowTableModel[LoadGroup]):
         super().__init__(parent)
         self._loads: list[LocationLoad] = []
         self._collapsed = True
+        self._lines: dict[int, tuple[AssetLine, ...]] = {}
 
     @property
     def loads(self) -> list[LocationLoad]:
@@ -186,6 +204,20 @@ class HistoryModel(RowTableModel[LoadGroup]):
     @property
     def collapsed(self) -> bool:
         return self._collapsed
+
+    def set_rows(self, rows: Sequence[LoadGroup]) -> None:
+        self._lines = {}
+        super().set_rows(rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == ASSET_LINES_ROLE and index.isValid() and 0 <= index.row() < len(self._rows):
+            if index.column() != self.column_named("Assets"):
+                return None
+            lines = self._lines.get(index.row())
+            if lines is None:
+                lines = self._lines[index.row()] = asset_lines(self._rows[index.row()])
+            return lines
+        return super().data(index, role)
 
     def set_loads(self, loads: list[LocationLoad]) -> None:
         self._loads = list(loads)

@@ -19,7 +19,7 @@ from desktop_app.core.loads import (
 )
 from desktop_app.ui.asset_history_model import AssetHistoryModel
 from desktop_app.ui.deployment_model import DeploymentModel
-from desktop_app.ui.history_model import MINUS, TIMES, HistoryModel, asset_lines
+from desktop_app.ui.history_model import MINUS, TIMES, HistoryModel, asset_lines, line_count
 from desktop_app.ui.roles import ASSET_LINES_ROLE, LINK_ROLE, ROW_ROLE, SORT_ROLE
 
 
@@ -165,3 +165,13 @@ def test_history_row_of_finds_grouped_loads(collapsed: bool) -> None:
     row = model.row_of(20.0)
     assert row is not None
     assert any(load.loaded_at == 20.0 for load in model.row_at(row).loads)
+
+
+@pytest.mark.parametrize("collapsed", [True, False])
+def test_line_count_matches_the_lines_drawn(collapsed: bool) -> None:
+    model = HistoryModel()
+    model.set_loads(LOADS)
+    model.set_collapsed(collapsed)
+    assets = model.column_named("Assets")
+    for row, group in enumerate(model.rows):
+        assert line_count(group) == len(model.index(row, assets).data(ASSET_LINES_ROLE))
