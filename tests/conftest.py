@@ -46,16 +46,37 @@ def _no_leaked_threads() -> Iterator[None]:
 
 # -- the bundled deployment server ---------------------------------------------------------
 
-from desktop_app.server.demo import add_demo_users  # noqa: E402
+import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from desktop_app.server.demo import add_demo_users, load_demo  # noqa: E402
 from desktop_app.server.runner import EmbeddedServer  # noqa: E402
+from desktop_app.server.storage import Storage  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def _demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo data set written once per session (no threads involved);
+    each `demo_server` gets its own copy."""
+    path = tmp_path_factory.mktemp("demo-template") / "server.sqlite3"
+    storage = Storage(f"sqlite:///{path}")
+    load_demo(storage)
+    storage.close()
+    return path
 
 
 @pytest.fixture
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+def demo_server(
+    tmp_path_factory: pytest.TempPathFactory, _demo_database: Path
+) -> Iterator[EmbeddedServer]:
     """The bundled deployment server with the demo data set, on a free
     loopback port, on a fresh SQLite file; stopped after the test."""
     db = tmp_path_factory.mktemp("demo-server") / "server.sqlite3"
-    server = EmbeddedServer(f"sqlite:///{db}", demo=True)
+    shutil.copyfile(_demo_database, db)
+    wal = _demo_database.with_name(_demo_database.name + "-wal")
+    if wal.exists():  # normally checkpointed away when the last connection closed
+        shutil.copyfile(wal, db.with_name(db.name + "-wal"))
+    server = EmbeddedServer(f"sqlite:///{db}")
     server.start()
     yield server
     server.stop()

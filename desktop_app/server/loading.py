@@ -24,7 +24,7 @@ from desktop_app.server.documents import (
     document_hash,
     location_display_metadata,
 )
-from desktop_app.server.manifest import image_content, python_error
+from desktop_app.server.manifest import ImageContent, image_content, python_error
 from desktop_app.server.storage import (
     Storage,
     current_assets,
@@ -130,12 +130,14 @@ def load_location(
     action: LoadAction = LoadAction.DEPLOY,
     triggered_at: float | None = None,
     uploaded_at: float | None = None,
+    content: ImageContent | None = None,
 ) -> LoadResult:
     """Load `document` (already validated) as its location's new version.
 
     `action` is deploy or reload; a deploy is recorded as a rollback when it
     re-submits an earlier entry's document. Timestamps default to now (the
-    demo data set passes historical ones)."""
+    demo data set passes historical ones). `content` stands in for the
+    image's registered manifest (bulk imports of history)."""
     name = str(document["location_name"])
     triggered = time.time() if triggered_at is None else triggered_at
     doc_text = dumps(document)
@@ -145,7 +147,8 @@ def load_location(
         current_doc_hash = document_hash(json.loads(loc["document"])) if loc else None
         final_action, target = _action_for(conn, name, doc_hash, current_doc_hash, action)
         ref = document.get("image")
-        content = image_content(conn, str(ref)) if isinstance(ref, str) else None
+        if content is None and isinstance(ref, str):
+            content = image_content(conn, ref)
         error: dict[str, Any] | None = None
         if content is None:
             error = python_error(
@@ -189,7 +192,7 @@ def load_location(
             status = LoadStatus.ERROR
             success_id = previous_id
         else:
-            load_id = _record_success(conn, row, name, content.assets)
+            load_id = _record_success(conn, row, name, content.hashed())
             status = LoadStatus.LOADED
             success_id = load_id
         values = {
@@ -206,11 +209,10 @@ def load_location(
 
 
 def _record_success(
-    conn: Connection, row: dict[str, Any], name: str, assets: tuple[AssetDefinition, ...]
+    conn: Connection, row: dict[str, Any], name: str, new_defs: dict[str, AssetDefinition]
 ) -> int:
     """Insert a successful load: the changed keys only, and the new current
     definitions of the location."""
-    new_defs = {a.content_hash(): a for a in assets}
     new_keys = {key_text(a.key): h for h, a in new_defs.items()}
     rows = conn.execute(
         select(current_assets.c.asset_key, current_assets.c.definition_hash).where(

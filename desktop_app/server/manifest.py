@@ -56,6 +56,15 @@ class ImageContent:
     ref: str
     assets: tuple[AssetDefinition, ...] = ()
     error: Mapping[str, Any] | None = None
+    # Content hashes parallel to `assets` when the caller already knows them
+    # (bulk imports); computed on load otherwise.
+    hashes: tuple[str, ...] | None = None
+
+    def hashed(self) -> dict[str, AssetDefinition]:
+        """The definitions by content hash."""
+        if self.hashes is not None and len(self.hashes) == len(self.assets):
+            return dict(zip(self.hashes, self.assets, strict=True))
+        return {a.content_hash(): a for a in self.assets}
 
 
 def python_error(

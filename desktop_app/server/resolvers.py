@@ -42,7 +42,7 @@ class RequestContext:
     deployment_name: str = "prod"
 
 
-def _ctx(info: GraphQLResolveInfo[Any]) -> RequestContext:
+def _ctx(info: GraphQLResolveInfo) -> RequestContext:
     context = info.context
     assert isinstance(context, RequestContext)
     return context
@@ -78,7 +78,7 @@ def _page(limit: int) -> int:
 
 
 def _location_entry(ctx: RequestContext, row: queries.LocationRow) -> dict[str, Any]:
-    def location_or_error(_info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
+    def location_or_error(_info: GraphQLResolveInfo) -> dict[str, Any]:
         if row.status == "ERROR":
             return dict(row.error or python_error("the location failed to load", None))
         return {
@@ -135,7 +135,7 @@ def _rows(ctx: RequestContext, name: str | None = None) -> list[queries.Location
         return queries.location_rows(conn, name)
 
 
-def resolve_workspace_or_error(_root: Any, info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
+def resolve_workspace_or_error(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
     ctx = _ctx(info)
     return {
         "__typename": "Workspace",
@@ -144,7 +144,7 @@ def resolve_workspace_or_error(_root: Any, info: GraphQLResolveInfo[Any]) -> dic
     }
 
 
-def resolve_location_statuses(_root: Any, info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
+def resolve_location_statuses(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
     ctx = _ctx(info)
     with ctx.storage.read() as conn:
         statuses = queries.location_statuses(conn)
@@ -165,14 +165,14 @@ def resolve_location_statuses(_root: Any, info: GraphQLResolveInfo[Any]) -> dict
 
 
 def resolve_location_entry(
-    _root: Any, info: GraphQLResolveInfo[Any], name: str
+    _root: Any, info: GraphQLResolveInfo, name: str
 ) -> dict[str, Any] | None:
     ctx = _ctx(info)
     rows = _rows(ctx, name)
     return _location_entry(ctx, rows[0]) if rows else None
 
 
-def resolve_permissions(_root: Any, info: GraphQLResolveInfo[Any]) -> list[dict[str, Any]]:
+def resolve_permissions(_root: Any, info: GraphQLResolveInfo) -> list[dict[str, Any]]:
     return _permission_list(_ctx(info).user.role)
 
 
@@ -180,12 +180,12 @@ def _workspace_entries(ctx: RequestContext) -> list[dict[str, Any]]:
     return [_workspace_entry(ctx, row) for row in _rows(ctx)]
 
 
-def resolve_workspace(_root: Any, info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
+def resolve_workspace(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
     ctx = _ctx(info)
     return {"workspaceEntries": lambda _info: _workspace_entries(ctx)}
 
 
-def resolve_locations_as_document(_root: Any, info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
+def resolve_locations_as_document(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
     return {"document": {"locations": [row.document for row in _rows(_ctx(info))]}}
 
 
@@ -206,7 +206,7 @@ def _user_object(user: User) -> dict[str, Any]:
     }
 
 
-def resolve_identity(_root: Any, info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
+def resolve_identity(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
     ctx = _ctx(info)
     role = ctx.user.role
     admin = role >= Role.ADMIN
@@ -275,7 +275,7 @@ def _user_with_grants(user: User) -> dict[str, Any]:
     }
 
 
-def resolve_users(_root: Any, info: GraphQLResolveInfo[Any]) -> dict[str, Any]:
+def resolve_users(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
     ctx = _ctx(info)
     if ctx.user.role >= Role.ADMIN:
         users = list_users(ctx.storage)
@@ -321,7 +321,7 @@ def _history_entry(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def resolve_location_load_history(
     _root: Any,
-    info: GraphQLResolveInfo[Any],
+    info: GraphQLResolveInfo,
     limit: int,
     location_name: str,
     cursor: str | None = None,
@@ -337,7 +337,7 @@ def resolve_location_load_history(
 
 def resolve_asset_diff_history(
     _root: Any,
-    info: GraphQLResolveInfo[Any],
+    info: GraphQLResolveInfo,
     limit: int,
     asset_key: Mapping[str, Any],
     cursor: str | None = None,
@@ -375,7 +375,7 @@ def _unauthorized(user: User, location: str, what: str) -> dict[str, Any]:
 
 
 def resolve_add_or_update_location(
-    _root: Any, info: GraphQLResolveInfo[Any], document: Any
+    _root: Any, info: GraphQLResolveInfo, document: Any
 ) -> dict[str, Any]:
     ctx = _ctx(info)
     errors = validate_document(document)
@@ -393,7 +393,7 @@ def resolve_add_or_update_location(
 
 
 def resolve_reload_location(
-    _root: Any, info: GraphQLResolveInfo[Any], repository_location_name: str
+    _root: Any, info: GraphQLResolveInfo, repository_location_name: str
 ) -> dict[str, Any]:
     ctx = _ctx(info)
     name = repository_location_name
@@ -412,7 +412,7 @@ def resolve_reload_location(
 
 
 def resolve_delete_location(
-    _root: Any, info: GraphQLResolveInfo[Any], location_name: str
+    _root: Any, info: GraphQLResolveInfo, location_name: str
 ) -> dict[str, Any]:
 
     ctx = _ctx(info)

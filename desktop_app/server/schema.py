@@ -34,7 +34,7 @@ def _parse_literal(node: ValueNode, variables: dict[str, Any] | None = None) -> 
     return value_from_ast_untyped(node, variables)
 
 
-def resolve_type_by_typename(value: Any, _info: GraphQLResolveInfo[Any], _type: Any) -> str | None:
+def resolve_type_by_typename(value: Any, _info: GraphQLResolveInfo, _type: Any) -> str | None:
     if isinstance(value, dict):
         name = value.get("__typename")
     else:
@@ -57,7 +57,7 @@ def _with_snake_case_arguments(resolver: Resolver) -> Resolver:
     """GraphQL arguments are camelCase; our resolvers take snake_case."""
 
     @functools.wraps(resolver)
-    def call(root: Any, info: GraphQLResolveInfo[Any], **args: Any) -> Any:
+    def call(root: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
         return resolver(root, info, **{_snake(k): v for k, v in args.items()})
 
     return call

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from graphql import (
-    DocumentNode,
     ExecutionResult,
     GraphQLError,
     GraphQLSchema,
@@ -27,6 +26,7 @@ from graphql import (
 )
 
 from desktop_app.server.accounts import user_for_token
+from desktop_app.server.fastpath import CompiledQuery
 from desktop_app.server.resolvers import MUTATION_RESOLVERS, QUERY_RESOLVERS, RequestContext
 from desktop_app.server.schema import build_server_schema
 from desktop_app.server.storage import Storage
@@ -39,31 +39,33 @@ StartResponse = Callable[..., Any]
 
 
 class _DocumentCache:
-    """Parsed and validated documents by query text: clients poll with the
-    same few documents, so each is parsed and validated once."""
+    """Parsed, validated and compiled documents by query text: clients poll
+    with the same few documents, so each is parsed and validated once."""
 
     def __init__(self, schema: GraphQLSchema, size: int = 256) -> None:
         self._schema = schema
         self._size = size
-        self._items: OrderedDict[str, DocumentNode] = OrderedDict()
+        self._items: OrderedDict[str, CompiledQuery] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, query: str) -> DocumentNode:
-        """The document, or raise a list of `GraphQLError`s."""
+    def get(self, query: str) -> CompiledQuery:
+        """The compiled document; raises `GraphQLError` for a syntax error
+        and `_InvalidDocumentError` when it does not validate."""
         with self._lock:
-            doc = self._items.get(query)
-            if doc is not None:
+            compiled = self._items.get(query)
+            if compiled is not None:
                 self._items.move_to_end(query)
-                return doc
-        doc = parse(query)
-        errors = validate(self._schema, doc)
+                return compiled
+        document = parse(query)
+        errors = validate(self._schema, document)
         if errors:
             raise _InvalidDocumentError(errors)
+        compiled = CompiledQuery(self._schema, document)
         with self._lock:
-            self._items[query] = doc
+            self._items[query] = compiled
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
-        return doc
+        return compiled
 
 
 class _InvalidDocumentError(Exception):
@@ -141,7 +143,7 @@ class GraphQLApp:
         if operation is not None and not isinstance(operation, str):
             return _errors(start_response, "400 Bad Request", "'operationName' must be a string")
         try:
-            document = self._documents.get(request["query"])
+            compiled = self._documents.get(request["query"])
         except GraphQLError as exc:
             return _json(start_response, "400 Bad Request", {"errors": [exc.formatted]})
         except _InvalidDocumentError as exc:
@@ -149,9 +151,12 @@ class GraphQLApp:
                 start_response, "400 Bad Request", {"errors": [e.formatted for e in exc.errors]}
             )
         context = RequestContext(self.storage, user, self.deployment_name)
+        fast = compiled.run(operation, variables, context)
+        if fast is not None:
+            return _json(start_response, "200 OK", {"data": fast})
         result = execute(
             self.schema,
-            document,
+            compiled.document,
             context_value=context,
             variable_values=variables,
             operation_name=operation,
