@@ -207,36 +207,28 @@ class HistoryCache:
 
     def location_states(self) -> dict[str, CachedLocation]:
         """What the sync compares a poll with, per location (active or not)."""
-        c = s.location.c
-        newest = (
-            select(s.load.c.location_id, func.max(s.load.c.loaded_at).label("newest"))
-            .group_by(s.load.c.location_id)
-            .subquery()
-        )
-        query = select(
-            c.name, c.active, c.heartbeat, c.status, c.asset_count, newest.c.newest
-        ).outerjoin(newest, newest.c.location_id == c.id)
+        query = """
+            SELECT l.name, l.active, l.heartbeat, l.status, l.asset_count,
+                   n.newest, (SELECT status FROM load
+                              WHERE location_id = l.id AND loaded_at = n.newest)
+            FROM location AS l
+            LEFT JOIN (SELECT location_id, max(loaded_at) AS newest
+                       FROM load GROUP BY location_id) AS n ON n.location_id = l.id
+        """
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-            out: dict[str, CachedLocation] = {}
-            for r in rows:
-                newest_status = None
-                if r.newest is not None:
-                    newest_status = conn.execute(
-                        select(s.load.c.status)
-                        .join(s.location, s.location.c.id == s.load.c.location_id)
-                        .where(and_(s.location.c.name == r.name, s.load.c.loaded_at == r.newest))
-                    ).scalar()
-                out[r.name] = CachedLocation(
-                    name=r.name,
-                    active=bool(r.active),
-                    heartbeat=r.heartbeat,
-                    status=r.status,
-                    asset_count=r.asset_count,
-                    newest_loaded_at=r.newest,
-                    newest_status=LoadStatus(newest_status) if newest_status else None,
-                )
-        return out
+            rows = conn.exec_driver_sql(query).all()
+        return {
+            name: CachedLocation(
+                name=name,
+                active=bool(active),
+                heartbeat=heartbeat,
+                status=status,
+                asset_count=int(count or 0),
+                newest_loaded_at=newest,
+                newest_status=LoadStatus(newest_status) if newest_status else None,
+            )
+            for name, active, heartbeat, status, count, newest, newest_status in rows
+        }
 
     def load_at(self, location: str, loaded_at: float) -> LocationLoad | None:
         """One history entry, with its summary."""

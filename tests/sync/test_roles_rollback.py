@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.core.roles import Role
 from desktop_app.server.demo import DEMO_USERS
 from desktop_app.sync.engine import run_once
 from desktop_app.sync.rollback import rollback
+from tests.api.badserver import Reply, forward_to, scripted
 from tests.sync.helpers import client_for, commit_of, deploy, document, register
 from tests.sync.test_bundled_sync import V1, V2
 
@@ -76,3 +80,43 @@ def test_the_server_checks_the_role_again(empty_server, cache):
         outcome = client.submit_document(document("loc", "img:1"))
     assert not outcome.ok
     assert outcome.kind == "UnauthorizedError"
+
+
+def _hide_user_list(server_url: str):
+    """Answers like a Dagster+ deployment that does not let this user list
+    users: `usersOrError` is an UnauthorizedError; the rest is the real server's."""
+    real = forward_to(server_url)
+
+    def answer(headers: dict[str, str], body: bytes) -> Reply:
+        reply = real(headers, body)
+        if b"usersOrError" not in body:
+            return reply
+        payload = json.loads(reply.body)
+        payload["data"]["usersOrError"] = {
+            "__typename": "UnauthorizedError",
+            "message": "Only admins may list users",
+        }
+        return Reply(reply.status, json.dumps(payload).encode(), reply.headers)
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("email", "inferred"),
+    [
+        ("viewer@example.com", Role.VIEWER),
+        ("launcher@example.com", Role.LAUNCHER),
+        ("editor@example.com", Role.EDITOR),
+        ("admin@example.com", Role.EDITOR),  # permissions cannot tell Admin from Editor
+    ],
+)
+def test_role_is_inferred_from_permissions_without_the_user_list(demo_server, email, inferred):
+    _role, token = DEMO_USERS[email]
+    assert demo_server.url is not None
+    with scripted(_hide_user_list(demo_server.url)) as proxy:
+        client = DeploymentClient(ConnectionSettings(url=proxy.url, token=token))
+        viewer = client.viewer()
+        client.close()
+    assert viewer.email == email
+    assert viewer.role == inferred
+    assert viewer.role_inferred
