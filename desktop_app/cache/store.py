@@ -309,17 +309,21 @@ class HistoryCache:
 
     # -- definitions -----------------------------------------------------------
     def _definitions(self, conn: Connection, ids: set[int]) -> dict[int, AssetDefinition]:
-        missing = [i for i in ids if i not in self._defs]
+        """Decoded definitions by id. Decoded ones are kept (they never change);
+        readers on several threads may fill the memo at once, which is harmless."""
+        found = {i: d for i in ids if (d := self._defs.get(i)) is not None}
+        missing = [i for i in ids if i not in found]
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
             rows = conn.execute(
                 select(s.definition.c.id, s.definition.c.body).where(s.definition.c.id.in_(chunk))
             )
             for ident, body in rows:
-                if len(self._defs) >= _DEF_CACHE_LIMIT:
-                    self._defs.clear()
-                self._defs[int(ident)] = codec.decode_definition(body)
-        return {i: self._defs[i] for i in ids if i in self._defs}
+                found[int(ident)] = codec.decode_definition(body)
+        if len(self._defs) + len(found) > _DEF_CACHE_LIMIT:
+            self._defs = {}
+        self._defs.update(found)
+        return found
 
     def _states(
         self, conn: Connection, loc: int, at: float, asset_ids: list[int] | None = None
@@ -374,7 +378,8 @@ class HistoryCache:
             )
             for ident, text in rows:
                 self._key_by_id[int(ident)] = codec.key_from_text(text)
-        return {i: self._key_by_id[i] for i in ids if i in self._key_by_id}
+        known = self._key_by_id
+        return {i: key for i in ids if (key := known.get(i)) is not None}
 
     def snapshot_at(self, location: str, loaded_at: float) -> dict[AssetKey, AssetDefinition]:
         """Every asset definition known after the load at `loaded_at` (keys

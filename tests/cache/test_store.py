@@ -218,3 +218,19 @@ def test_large_diffs_carry_types_and_single_assets_carry_details(tmp_path, monke
         # modified while its definition is unknown: listed, with no types
         unknown = cache.diff("loc", 2.0, 3.0)
         assert [(c.key, c.change_types) for c in unknown] == [(("c",), ())]
+
+
+def test_readers_on_other_threads_see_the_last_commit_during_a_write(tmp_path):
+    import threading
+
+    with HistoryCache.open(tmp_path / "c.sqlite") as cache:
+        with cache.write() as w:
+            w.add_load(_load(1.0), [])
+        seen: list[int] = []
+        with cache.write() as w:
+            w.add_load(_load(2.0), [])
+            reader = threading.Thread(target=lambda: seen.append(cache.history_count("loc")))
+            reader.start()
+            reader.join()
+        assert seen == [1]  # not blocked, and not the uncommitted load
+        assert cache.history_count("loc") == 2
