@@ -143,7 +143,13 @@ def load_location(
     doc_text = dumps(document)
     doc_hash = document_hash(document)
     with storage.write() as conn:
-        loc = conn.execute(select(locations).where(locations.c.name == name)).mappings().first()
+        # FOR UPDATE serializes deploys of one location across server
+        # processes on a shared database (SQLite's BEGIN IMMEDIATE already does).
+        loc = (
+            conn.execute(select(locations).where(locations.c.name == name).with_for_update())
+            .mappings()
+            .first()
+        )
         current_doc_hash = document_hash(json.loads(loc["document"])) if loc else None
         final_action, target = _action_for(conn, name, doc_hash, current_doc_hash, action)
         ref = document.get("image")

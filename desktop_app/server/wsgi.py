@@ -162,13 +162,23 @@ class GraphQLApp:
             operation_name=operation,
         )
         assert isinstance(result, ExecutionResult)
-        for error in result.errors or ():
-            if error.original_error is not None and not isinstance(
-                error.original_error, GraphQLError
-            ):
-                log.error("resolver failed", exc_info=error.original_error)
-        if result.data is None and result.errors:
-            return _json(
-                start_response, "400 Bad Request", {"errors": [e.formatted for e in result.errors]}
-            )
-        return _json(start_response, "200 OK", result.formatted)
+        errors = [_public(error) for error in result.errors or ()]
+        if result.data is None and errors and not any(e.get("path") for e in errors):
+            # Nothing was executed (e.g. variables of the wrong type): a bad request.
+            return _json(start_response, "400 Bad Request", {"errors": errors})
+        response: dict[str, Any] = {"data": result.data}
+        if errors:
+            response["errors"] = errors
+        return _json(start_response, "200 OK", response)
+
+
+def _public(error: GraphQLError) -> dict[str, Any]:
+    """The error as the client sees it. A failure of our own (not a GraphQL
+    or input error) is logged with its traceback and reported in one
+    neutral sentence, so no internals (SQL, paths) reach the client."""
+    formatted: dict[str, Any] = dict(error.formatted)
+    original = error.original_error
+    if original is not None and not isinstance(original, GraphQLError | ValueError):
+        log.error("resolver failed: %s", error.path, exc_info=original)
+        formatted["message"] = "Internal server error; the server log has the details."
+    return formatted

@@ -3,6 +3,8 @@ trace, and changes nothing."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 import requests
 
@@ -129,3 +131,23 @@ def test_introspection_lists_the_history_and_deploy_fields(url: str) -> None:
     mutations = {f["name"] for f in data["__schema"]["mutationType"]["fields"]}
     assert {"locationLoadHistory", "assetDiffHistory", "identity", "usersOrError"} <= queries
     assert "addOrUpdateLocationFromDocument" in mutations
+
+
+def test_internal_failures_are_reported_without_internals(empty_server: EmbeddedServer) -> None:
+    url = empty_server.url
+    assert url is not None
+    database = empty_server.storage.engine.url.database
+    assert database is not None
+    with sqlite3.connect(database) as conn:  # a damaged database, as an operator might cause
+        conn.execute("DROP TABLE loads")
+    query = """{ permissions { permission }
+      locationLoadHistory(locationName: "x", limit: 5) { loadStatus } }"""
+    response = post(url, {"query": query})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None or body["data"].get("permissions")
+    [error] = body["errors"]
+    assert error["message"] == "Internal server error; the server log has the details."
+    assert error["path"] == ["locationLoadHistory"]
+    assert "SELECT" not in response.text
+    _no_stack(response)
