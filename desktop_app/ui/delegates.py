@@ -41,6 +41,10 @@ def _text_rect(option: QStyleOptionViewItem) -> QRect:
     return option.rect.adjusted(PADDING, 0, -PADDING, 0)
 
 
+def _is_double_click(event: QEvent) -> bool:
+    return event.type() == QEvent.Type.MouseButtonDblClick and isinstance(event, QMouseEvent)
+
+
 def _is_release(event: QEvent) -> bool:
     return (
         event.type() == QEvent.Type.MouseButtonRelease
@@ -120,11 +124,14 @@ class LinkDelegate(QStyledItemDelegate):
     def editorEvent(
         self, event: QEvent, model: object, option: QStyleOptionViewItem, index: Index
     ) -> bool:
-        if _is_release(event):
+        if _is_release(event) or _is_double_click(event):
             assert isinstance(event, QMouseEvent)
             rect = self._link_rect(option, index)
             if rect is not None and rect.contains(event.position().toPoint()):
-                self.link_activated.emit(_plain(index))
+                # The release already followed the link: a double click on
+                # it is swallowed rather than also activating the row.
+                if _is_release(event):
+                    self.link_activated.emit(_plain(index))
                 return True
         return False
 
@@ -193,10 +200,12 @@ class AssetLinesDelegate(QStyledItemDelegate):
     def editorEvent(
         self, event: QEvent, model: object, option: QStyleOptionViewItem, index: Index
     ) -> bool:
-        if _is_release(event):
+        if _is_release(event) or _is_double_click(event):
             assert isinstance(event, QMouseEvent)
             line = self.line_at(option, index, event.position().toPoint().y())
             if line is not None:
+                if _is_double_click(event):
+                    return True
                 if line.key is None:
                     self.more_activated.emit(_plain(index))
                 else:
@@ -235,12 +244,13 @@ class SplitButtonDelegate(QStyledItemDelegate):
         return button
 
     def arrow_rect(self, option: QStyleOptionViewItem, index: Index) -> QRect:
-        button = self._button_option(option, index)
-        rect = button.rect
+        rect = self.button_rect(option, index)
         return QRect(rect.right() - self.ARROW, rect.top(), self.ARROW + 1, rect.height())
 
     def button_rect(self, option: QStyleOptionViewItem, index: Index) -> QRect:
-        return self._button_option(option, index).rect
+        # A copy: the option (and the rect it owns) dies with this call.
+        button = self._button_option(option, index)
+        return QRect(button.rect)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         opt = QStyleOptionViewItem(option)
@@ -261,6 +271,9 @@ class SplitButtonDelegate(QStyledItemDelegate):
     def editorEvent(
         self, event: QEvent, model: object, option: QStyleOptionViewItem, index: Index
     ) -> bool:
+        if _is_double_click(event):
+            assert isinstance(event, QMouseEvent)
+            return self.button_rect(option, index).contains(event.position().toPoint())
         if _is_release(event):
             assert isinstance(event, QMouseEvent)
             point = event.position().toPoint()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QGuiApplication
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QApplication, QMenu, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from desktop_app.core.diff import ChangeType
@@ -205,4 +205,42 @@ def test_view_metadata_shows_document_and_display_metadata(
     assert failed.deploy.image
     assert failed.deploy.image in text
     metadata.close()
+    dialog.close()
+
+
+def test_actions_cell_button_and_drop_down(
+    qtbot: QtBot, open_app: OpenApp, demo_server: EmbeddedServer
+) -> None:
+    assert demo_server.url is not None
+    window = open_app(demo_server.url)
+    dialog = window.open_history("marketing_attribution")
+    with qtbot.waitExposed(dialog):
+        dialog.show()
+    column = dialog.model.actions_column()
+    index = dialog.model.index(2, column)
+    assert index.data() == "View metadata"
+    delegate = dialog.actions_delegate
+    option = QStyleOptionViewItem()
+    option.initFrom(dialog.table)
+    option.rect = dialog.table.visualRect(index)
+    button = delegate.button_rect(option, index)
+    arrow = delegate.arrow_rect(option, index)
+    assert button.contains(arrow.center())  # the arrow is part of the split button
+
+    before = len(dialog.children_dialogs)
+    left = QPoint(button.left() + 10, button.center().y())
+    qtbot.mouseClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=left)
+    assert dialog.table.currentIndex().row() == 2
+    assert len(dialog.children_dialogs) == before + 1
+    metadata = dialog.children_dialogs[-1]
+    assert metadata.objectName() == "metadataDialog"
+    metadata.close()
+
+    with qtbot.waitSignal(delegate.menu_requested) as requested:
+        qtbot.mouseClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=arrow.center())
+    assert requested.args[0].row() == 2
+    popups = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMenu) and w.isVisible()]
+    assert [a.objectName() for a in popups[-1].actions()] == ["rollbackAction"]
+    for popup in popups:
+        popup.close()
     dialog.close()
