@@ -76,9 +76,10 @@ def _leaf(type_: GraphQLOutputType) -> Serializer:
 class _Plan:
     """The fields to produce for one object type and selection."""
 
-    __slots__ = ("fields",)
+    __slots__ = ("fields", "type_name")
 
-    def __init__(self) -> None:
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
         # (response key, field name, definition, node, completer); definition
         # is None for __typename.
         self.fields: list[tuple[str, str, GraphQLField | None, FieldNode, Completer | None]] = []
@@ -114,7 +115,8 @@ class CompiledQuery:
             return None  # variable errors: graphql-core reports them
         info = _Info(context, coerced)
         try:
-            return self._object(self.schema.query_type, None, (operation.selection_set,), info)
+            plan = self._plan(self.schema.query_type, (operation.selection_set,))
+            return self._object(plan, None, info)
         except _UnsupportedError:
             return None
         except Exception:  # graphql-core runs it again and reports the error
@@ -179,7 +181,7 @@ class CompiledQuery:
         fields: dict[str, list[FieldNode]] = {}
         for selection_set in selection_sets:
             self._collect(type_, selection_set, fields)
-        plan = _Plan()
+        plan = _Plan(type_.name)
         for response_key, nodes in fields.items():
             name = nodes[0].name.value
             if name == "__typename":
@@ -197,7 +199,14 @@ class CompiledQuery:
     def _completer(self, type_: GraphQLOutputType, nodes: list[FieldNode]) -> Completer:
         """A function completing one value of `type_` (for one request's info)."""
         if isinstance(type_, GraphQLNonNull):
-            inner = self._completer(type_.of_type, nodes)
+            inner_type = type_.of_type
+            if isinstance(inner_type, GraphQLList) and isinstance(
+                inner_type.of_type, GraphQLNonNull
+            ):
+                leaf = inner_type.of_type.of_type
+                if is_leaf_type(leaf):
+                    return _leaf_list(_leaf(leaf))  # [String!]!, the shape of key paths
+            inner = self._completer(inner_type, nodes)
 
             def non_null(value: Any, info: _Info) -> Any:
                 if value is None:
@@ -221,36 +230,41 @@ class CompiledQuery:
                 concrete = self.schema.get_type(name) if name else None
                 if not isinstance(concrete, GraphQLObjectType):
                     raise _UnsupportedError
-                return self._object(concrete, value, subsets, info)
+                return self._object(self._plan(concrete, subsets), value, info)
 
             return abstract
         assert isinstance(type_, GraphQLObjectType)
-        object_type = type_
-        return lambda value, info: (
-            None if value is None else self._object(object_type, value, subsets, info)
-        )
+        plan = self._plan(type_, subsets)
+        return lambda value, info: None if value is None else self._object(plan, value, info)
 
     # -- running ---------------------------------------------------------------------------
 
-    def _object(
-        self,
-        type_: GraphQLObjectType,
-        source: Any,
-        selection_sets: tuple[SelectionSetNode, ...],
-        info: _Info,
-    ) -> dict[str, Any]:
+    def _object(self, plan: _Plan, source: Any, info: _Info) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        for key, name, field, node, complete in self._plan(type_, selection_sets).fields:
+        is_mapping = isinstance(source, Mapping)
+        for key, name, field, node, complete in plan.fields:
             if field is None:
-                result[key] = type_.name
+                result[key] = plan.type_name
                 continue
             args = get_argument_values(field, node, info.variables) if node.arguments else {}
             if field.resolve is not None:
                 value = field.resolve(source, info, **args)
             else:
-                value = source.get(name) if isinstance(source, Mapping) else None
+                value = source.get(name) if is_mapping else None
                 if callable(value):
                     value = value(info, **args)
             assert complete is not None
             result[key] = complete(value, info)
         return result
+
+
+def _leaf_list(serialize: Serializer) -> Completer:
+    def complete(value: Any, _info: _Info) -> Any:
+        if value is None:
+            raise _UnsupportedError
+        items = [serialize(v) for v in value]
+        if None in items:
+            raise _UnsupportedError
+        return items
+
+    return complete
