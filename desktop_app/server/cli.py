@@ -87,7 +87,7 @@ def _serve(args: argparse.Namespace) -> int:
             f"--demo serves fixed, published tokens; it only listens on loopback, not {args.host}"
         )
     server = EmbeddedServer(
-        args.db or default_db_url(),
+        args.db or default_db_url(args.demo),
         host=args.host,
         port=args.port,
         demo=args.demo,

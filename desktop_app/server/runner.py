@@ -23,11 +23,12 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 POLL_SECONDS = 0.1
 
 
-def default_db_url() -> str:
-    """A SQLite file under the user's data directory."""
+def default_db_url(demo: bool = False) -> str:
+    """A SQLite file under the user's data directory; the demo data set
+    gets its own file, so it never mixes with a real deployment's."""
     folder = Path(platformdirs.user_data_dir("desktop-app", appauthor=False)) / "server"
     folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'deployment.sqlite3'}"
+    return f"sqlite:///{folder / ('demo.sqlite3' if demo else 'deployment.sqlite3')}"
 
 
 def is_loopback(host: str) -> bool:
@@ -51,7 +52,7 @@ class EmbeddedServer:
     ) -> None:
         if demo and not is_loopback(host):
             raise ValueError("the demo data set (with its fixed tokens) is served on loopback only")
-        self.storage = Storage(db_url or default_db_url())
+        self.storage = Storage(db_url or default_db_url(demo))
         self.host = host
         self.port = port
         self.demo = demo

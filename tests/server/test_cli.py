@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from desktop_app.server.cli import main
+from desktop_app.server.runner import default_db_url
 from tests.server.helpers import DEPLOY, TIMEOUT, document, gql, history
 
 LOCATIONS = ["analytics_core", "ingest_raw", "marketing_attribution", "ml_features"]
@@ -170,3 +171,11 @@ def test_errors_are_one_line_and_exit_2(
     assert err.count("\n") == 1, err
     assert needle in err
     assert "Traceback" not in err
+
+
+def test_the_default_databases_live_in_the_user_data_dir() -> None:
+    real, demo = default_db_url(), default_db_url(demo=True)
+    data_home = os.environ["XDG_DATA_HOME"]
+    assert real.startswith(f"sqlite:///{data_home}/")
+    assert real.endswith("/deployment.sqlite3")
+    assert demo.endswith("/demo.sqlite3")
