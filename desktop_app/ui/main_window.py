@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.api.client import ConnectionSettings
-from desktop_app.api.errors import ApiError, Unauthorized, Unreachable
+from desktop_app.api.errors import ApiError
 from desktop_app.core.links import commit_url
 from desktop_app.sync.engine import SyncResult, run_once
-from desktop_app.ui import formatting
+from desktop_app.ui import sync_status
 from desktop_app.ui.connect_dialog import ConnectDialog
 from desktop_app.ui.context import AppContext, Connection
 from desktop_app.ui.credentials import SavedConnection
@@ -249,7 +249,7 @@ class MainWindow(QMainWindow):
         self._last_error = None
         self.countdown.stop()
         self.banner.hide()
-        self.sync_label.setText(f"Synced {formatting.clock(time.time())}")
+        self.sync_label.setText(sync_status.synced_text(time.time()))
         self.model.set_locations(connection.cache.locations())
         self._update_viewer_label()
         self._check_demo_user()
@@ -271,36 +271,21 @@ class MainWindow(QMainWindow):
         self.round_done.emit(False)
 
     def _update_offline_text(self) -> None:
-        exc = self._last_error
-        since = self.poller.offline_since
-        if exc is None or since is None:
+        if self._last_error is None or self.poller.offline_since is None:
             self.countdown.stop()
             return
-        retry = ""
-        if self.poller.next_attempt_at is not None:
-            seconds = max(0, round(self.poller.next_attempt_at - time.time()))
-            retry = f" — retrying in {seconds} s" if seconds else " — retrying now"
-        if self.poller.paused:
-            retry = " — paused while minimized"
-        if isinstance(exc, Unreachable):
-            self.sync_label.setText(f"Offline since {formatting.short_clock(since)}{retry}")
-            reason = f"Cannot reach {self.context.connection.url}"
-        elif isinstance(exc, Unauthorized):
-            self.sync_label.setText(f"Sign-in refused since {formatting.short_clock(since)}{retry}")
-            reason = f"The server refused the token: {exc}"
-        else:
-            self.sync_label.setText(f"Sync failing since {formatting.short_clock(since)}{retry}")
-            reason = f"Sync failed: {exc}"
-        last = self.context.connection.cache.last_sync()
-        data_age = (
-            f"showing cached data from {formatting.age(time.time() - last)} ago"
-            if last
-            else "no data cached yet"
+        connection = self.context.connection
+        state = sync_status.Offline(
+            error=self._last_error,
+            since=self.poller.offline_since,
+            next_attempt_at=self.poller.next_attempt_at,
+            paused=self.poller.paused,
+            url=connection.url,
+            last_sync=connection.cache.last_sync(),
         )
-        self.banner_text.setText(
-            f"{reason} (since {formatting.clock(since)}); {data_age}. "
-            "History and details still open from the cache."
-        )
+        now = time.time()
+        self.sync_label.setText(sync_status.status_text(state, now))
+        self.banner_text.setText(sync_status.banner_text(state, now))
 
     # -- table -------------------------------------------------------------------
     def location_at(self, index: QModelIndex) -> str | None:

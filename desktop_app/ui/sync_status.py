@@ -1,0 +1,60 @@
+"""What the status bar and the offline banner say about the last sync
+round: plain functions of the poller's state, so every wording is tested
+without a server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desktop_app.api.errors import Unauthorized, Unreachable
+from desktop_app.ui import formatting
+
+
+@dataclass(frozen=True)
+class Offline:
+    """The state after a failed round."""
+
+    error: BaseException
+    since: float
+    next_attempt_at: float | None
+    paused: bool
+    url: str
+    last_sync: float | None
+
+
+def synced_text(now: float) -> str:
+    return f"Synced {formatting.clock(now)}"
+
+
+def status_text(state: Offline, now: float) -> str:
+    """'Offline since 12:01 — retrying in 20 s' and its kin."""
+    retry = ""
+    if state.paused:
+        retry = " — paused while minimized"
+    elif state.next_attempt_at is not None:
+        seconds = max(0, round(state.next_attempt_at - now))
+        retry = f" — retrying in {seconds} s" if seconds else " — retrying now"
+    since = formatting.short_clock(state.since)
+    if isinstance(state.error, Unreachable):
+        return f"Offline since {since}{retry}"
+    if isinstance(state.error, Unauthorized):
+        return f"Sign-in refused since {since}{retry}"
+    return f"Sync failing since {since}{retry}"
+
+
+def banner_text(state: Offline, now: float) -> str:
+    """Why the data may be stale, since when, and how old it is."""
+    if isinstance(state.error, Unreachable):
+        reason = f"Cannot reach {state.url}"
+    elif isinstance(state.error, Unauthorized):
+        reason = f"The server refused the token: {state.error}"
+    else:
+        reason = f"Sync failed: {state.error}"
+    if state.last_sync:
+        data = f"showing cached data from {formatting.age(now - state.last_sync)} ago"
+    else:
+        data = "no data cached yet"
+    return (
+        f"{reason} (since {formatting.clock(state.since)}); {data}. "
+        "History and details still open from the cache."
+    )
