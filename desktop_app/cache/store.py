@@ -24,6 +24,7 @@ from desktop_app.cache import schema as s
 from desktop_app.cache.writer import CacheWriter
 from desktop_app.core.assets import AssetDefinition, AssetKey
 from desktop_app.core.diff import (
+    CHANGE_ORDER,
     AssetChange,
     ChangeType,
     DiffSummary,
@@ -330,31 +331,25 @@ class HistoryCache:
     ) -> dict[int, _KeyState]:
         """asset id -> (state, def_id, fingerprint) of each key's newest row at
         or before `at`."""
-        c = s.asset_change.c
-        d = s.definition.c
         if asset_ids is not None and len(asset_ids) <= _SEEK_LIMIT:
             out: dict[int, _KeyState] = {}
             for aid in asset_ids:
-                row = conn.execute(
-                    select(c.state, c.def_id, d.fields)
-                    .outerjoin(s.definition, d.id == c.def_id)
-                    .where(and_(c.location_id == loc, c.asset_id == aid, c.loaded_at <= at))
-                    .order_by(c.loaded_at.desc())
-                    .limit(1)
+                row = conn.exec_driver_sql(
+                    "SELECT a.state, a.def_id, d.fields FROM asset_change AS a"
+                    " LEFT JOIN definition AS d ON d.id = a.def_id"
+                    " WHERE a.location_id = ? AND a.asset_id = ? AND a.loaded_at <= ?"
+                    " ORDER BY a.loaded_at DESC LIMIT 1",
+                    (loc, aid, at),
                 ).first()
                 if row is not None:
                     out[aid] = (int(row[0]), row[1], row[2])
             return out
-        newest = (
-            select(c.asset_id, c.state, c.def_id, func.max(c.loaded_at))
-            .where(and_(c.location_id == loc, c.loaded_at <= at))
-            .group_by(c.asset_id)
-            .subquery()
-        )
-        rows = conn.execute(
-            select(newest.c.asset_id, newest.c.state, newest.c.def_id, d.fields).outerjoin(
-                s.definition, d.id == newest.c.def_id
-            )
+        rows = conn.exec_driver_sql(
+            "SELECT n.asset_id, n.state, n.def_id, d.fields FROM"
+            " (SELECT asset_id, state, def_id, max(loaded_at) FROM asset_change"
+            "  WHERE location_id = ? AND loaded_at <= ? GROUP BY asset_id) AS n"
+            " LEFT JOIN definition AS d ON d.id = n.def_id",
+            (loc, at),
         )
         wanted = set(asset_ids) if asset_ids is not None else None
         return {
@@ -362,6 +357,34 @@ class HistoryCache:
             for aid, state, def_id, fields in rows
             if wanted is None or aid in wanted
         }
+
+    def _recorded_types(
+        self, conn: Connection, loc: int, asset_ids: list[int], lo: float, hi: float
+    ) -> dict[int, tuple[ChangeType, ...]]:
+        """Change types the sync recorded for these keys in (lo, hi]: what a
+        diff reports where a definition at either end is unknown."""
+        if not asset_ids:
+            return {}
+        where = "location_id = ? AND loaded_at > ? AND loaded_at <= ? AND changed = 1"
+        masks: dict[int, int] = {}
+        if len(asset_ids) <= 20:
+            for aid in asset_ids:
+                rows = conn.exec_driver_sql(
+                    f"SELECT types FROM asset_change WHERE {where} AND asset_id = ?",
+                    (loc, lo, hi, aid),
+                )
+                for (value,) in rows:
+                    masks[aid] = masks.get(aid, 0) | int(value)
+        else:
+            # SQLite has no bitwise-or aggregate; OR the bits one by one.
+            bits = " + ".join(f"max(types & {1 << i})" for i in range(len(CHANGE_ORDER)))
+            wanted = set(asset_ids)
+            rows = conn.exec_driver_sql(
+                f"SELECT asset_id, {bits} FROM asset_change WHERE {where} GROUP BY asset_id",
+                (loc, lo, hi),
+            )
+            masks = {int(aid): int(mask) for aid, mask in rows if aid in wanted}
+        return {aid: codec.mask_to_types(mask) for aid, mask in masks.items()}
 
     def _keys(self, conn: Connection, ids: set[int]) -> dict[int, AssetKey]:
         """Asset keys by id; ids never change meaning, so they are kept in memory."""
@@ -417,32 +440,37 @@ class HistoryCache:
         if from_at == to_at:
             return []
         lo, hi = sorted((from_at, to_at))
-        c = s.asset_change.c
         with self.engine.connect() as conn:
             loc = self._location_id(conn, location)
             if loc is None:
                 return []
-            query = select(c.asset_id, c.types).where(
-                and_(c.location_id == loc, c.loaded_at > lo, c.loaded_at <= hi, c.changed == 1)
+            sql = (
+                "SELECT DISTINCT asset_id FROM asset_change WHERE location_id = ?"
+                " AND loaded_at > ? AND loaded_at <= ? AND changed = 1"
             )
+            params: tuple[Any, ...] = (loc, lo, hi)
             if only is not None:
                 aid = conn.execute(
                     select(s.asset_key.c.id).where(s.asset_key.c.key == codec.key_to_text(only))
                 ).scalar()
                 if aid is None:
                     return []
-                query = query.where(c.asset_id == aid)
-            masks: dict[int, int] = {}
-            for aid, mask in conn.execute(query):
-                masks[int(aid)] = masks.get(int(aid), 0) | int(mask)
-            touched = sorted(masks)
+                sql += " AND asset_id = ?"
+                params += (aid,)
+            touched = sorted(int(row[0]) for row in conn.exec_driver_sql(sql, params))
             before = self._states(conn, loc, from_at, touched)
             after = self._states(conn, loc, to_at, touched)
+            unknown = [
+                aid
+                for aid in touched
+                if s.UNKNOWN in (before.get(aid, _GONE)[0], after.get(aid, _GONE)[0])
+            ]
+            recorded = self._recorded_types(conn, loc, unknown, lo, hi)
             found: list[tuple[int, tuple[ChangeType, ...], _KeyState, _KeyState]] = []
             for aid in touched:
                 old = before.get(aid, _GONE)
                 new = after.get(aid, _GONE)
-                types = _types(old, new, codec.mask_to_types(masks[aid]))
+                types = _types(old, new, recorded.get(aid, ()))
                 if types is not None:
                     found.append((aid, types, old, new))
             detailed = only is not None or len(found) <= DIFF_DETAIL_LIMIT

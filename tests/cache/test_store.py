@@ -234,3 +234,25 @@ def test_readers_on_other_threads_see_the_last_commit_during_a_write(tmp_path):
             reader.join()
         assert seen == [1]  # not blocked, and not the uncommitted load
         assert cache.history_count("loc") == 2
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_diffs_over_unknown_definitions_report_recorded_types(tmp_path, count):
+    keys = [(f"k{i:02d}",) for i in range(count)]
+    with HistoryCache.open(tmp_path / "c.sqlite") as cache:
+        with cache.write() as w:
+            w.add_load(
+                _load(1.0), [ChangeRow(k, schema.UNKNOWN, types=(ChangeType.NEW,)) for k in keys]
+            )
+            w.add_load(
+                _load(2.0),
+                [ChangeRow(k, schema.UNKNOWN, types=(ChangeType.TAGS,)) for k in keys],
+            )
+            w.add_load(
+                _load(3.0),
+                [ChangeRow(k, schema.UNKNOWN, types=(ChangeType.CODE_VERSION,)) for k in keys],
+            )
+        changes = cache.diff("loc", 1.0, 3.0)
+        assert [c.key for c in changes] == keys
+        assert {c.change_types for c in changes} == {(ChangeType.CODE_VERSION, ChangeType.TAGS)}
+        assert {c.change_types for c in cache.diff("loc", 0.0, 2.0)} == {(ChangeType.NEW,)}
