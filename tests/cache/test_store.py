@@ -178,9 +178,9 @@ def test_a_failed_write_keeps_nothing(tmp_path: Path):
 
 
 def test_large_diffs_carry_types_and_single_assets_carry_details(tmp_path, monkeypatch):
-    from desktop_app.cache import store
+    from desktop_app.cache import definitions
 
-    monkeypatch.setattr(store, "DIFF_DETAIL_LIMIT", 1)
+    monkeypatch.setattr(definitions, "DIFF_DETAIL_LIMIT", 1)
     a1 = AssetDefinition(("a",), code_version="1", tags={"t": "x"})
     a2 = AssetDefinition(("a",), code_version="2", tags={"t": "y"})
     b1 = AssetDefinition(("b",), metadata={})

@@ -1,0 +1,336 @@
+"""Reading asset definitions out of the cache: snapshots, diffs and one
+asset's change history.
+
+The state of every key at any load is the newest `asset_change` row at or
+before that load. Change types between two loads come from per-field
+fingerprints, so a diff across thousands of assets decodes nothing; full
+definitions are decoded (and kept in memory: they never change) only where
+details are asked for.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.engine import Connection, Engine
+
+from desktop_app.cache import codec
+from desktop_app.cache import schema as s
+from desktop_app.core.assets import AssetDefinition, AssetKey
+from desktop_app.core.diff import CHANGE_ORDER, AssetChange, ChangeType, diff_definitions
+from desktop_app.core.loads import AssetHistoryEntry, LoadStatus, LocationLoad
+
+# Above this many keys, a diff reads whole snapshots instead of seeking per key.
+_SEEK_LIMIT = 400
+DIFF_DETAIL_LIMIT = 250
+"""Diffs with more changed assets than this carry change types only."""
+
+_KeyState = tuple[int, int | None, bytes | None]
+"""(state, definition id, fingerprint) of one key at one load."""
+_GONE: _KeyState = (s.REMOVED, None, None)
+_DEF_CACHE_LIMIT = 50_000
+
+
+class DefinitionReader:
+    """Read-only queries on definitions; safe to share between threads."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._defs: dict[int, AssetDefinition] = {}
+        self._key_by_id: dict[int, AssetKey] = {}
+
+    def _location_id(self, conn: Connection, location: str) -> int | None:
+        value = conn.execute(select(s.location.c.id).where(s.location.c.name == location)).scalar()
+        return int(value) if value is not None else None
+
+    def definitions(self, conn: Connection, ids: set[int]) -> dict[int, AssetDefinition]:
+        """Decoded definitions by id. Decoded ones are kept (they never change);
+        readers on several threads may fill the memo at once, which is harmless."""
+        found = {i: d for i in ids if (d := self._defs.get(i)) is not None}
+        missing = [i for i in ids if i not in found]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            rows = conn.execute(
+                select(s.definition.c.id, s.definition.c.body).where(s.definition.c.id.in_(chunk))
+            )
+            for ident, body in rows:
+                found[int(ident)] = codec.decode_definition(body)
+        if len(self._defs) + len(found) > _DEF_CACHE_LIMIT:
+            self._defs = {}
+        self._defs.update(found)
+        return found
+
+    def states(
+        self, conn: Connection, loc: int, at: float, asset_ids: list[int] | None = None
+    ) -> dict[int, _KeyState]:
+        """asset id -> (state, def_id, fingerprint) of each key's newest row at
+        or before `at`."""
+        if asset_ids is not None and len(asset_ids) <= _SEEK_LIMIT:
+            out: dict[int, _KeyState] = {}
+            for aid in asset_ids:
+                row = conn.exec_driver_sql(
+                    "SELECT a.state, a.def_id, d.fields FROM asset_change AS a"
+                    " LEFT JOIN definition AS d ON d.id = a.def_id"
+                    " WHERE a.location_id = ? AND a.asset_id = ? AND a.loaded_at <= ?"
+                    " ORDER BY a.loaded_at DESC LIMIT 1",
+                    (loc, aid, at),
+                ).first()
+                if row is not None:
+                    out[aid] = (int(row[0]), row[1], row[2])
+            return out
+        rows = conn.exec_driver_sql(
+            "SELECT n.asset_id, n.state, n.def_id, d.fields FROM"
+            " (SELECT asset_id, state, def_id, max(loaded_at) FROM asset_change"
+            "  WHERE location_id = ? AND loaded_at <= ? GROUP BY asset_id) AS n"
+            " LEFT JOIN definition AS d ON d.id = n.def_id",
+            (loc, at),
+        )
+        wanted = set(asset_ids) if asset_ids is not None else None
+        return {
+            int(aid): (int(state), def_id, fields)
+            for aid, state, def_id, fields in rows
+            if wanted is None or aid in wanted
+        }
+
+    def recorded_types(
+        self, conn: Connection, loc: int, asset_ids: list[int], lo: float, hi: float
+    ) -> dict[int, tuple[ChangeType, ...]]:
+        """Change types the sync recorded for these keys in (lo, hi]: what a
+        diff reports where a definition at either end is unknown."""
+        if not asset_ids:
+            return {}
+        where = "location_id = ? AND loaded_at > ? AND loaded_at <= ? AND changed = 1"
+        masks: dict[int, int] = {}
+        if len(asset_ids) <= 20:
+            for aid in asset_ids:
+                rows = conn.exec_driver_sql(
+                    f"SELECT types FROM asset_change WHERE {where} AND asset_id = ?",
+                    (loc, lo, hi, aid),
+                )
+                for (value,) in rows:
+                    masks[aid] = masks.get(aid, 0) | int(value)
+        else:
+            # SQLite has no bitwise-or aggregate; OR the bits one by one.
+            bits = " + ".join(f"max(types & {1 << i})" for i in range(len(CHANGE_ORDER)))
+            wanted = set(asset_ids)
+            rows = conn.exec_driver_sql(
+                f"SELECT asset_id, {bits} FROM asset_change WHERE {where} GROUP BY asset_id",
+                (loc, lo, hi),
+            )
+            masks = {int(aid): int(mask) for aid, mask in rows if aid in wanted}
+        return {aid: codec.mask_to_types(mask) for aid, mask in masks.items()}
+
+    def keys(self, conn: Connection, ids: set[int]) -> dict[int, AssetKey]:
+        """Asset keys by id; ids never change meaning, so they are kept in memory."""
+        missing = [i for i in ids if i not in self._key_by_id]
+        if len(missing) > 200:
+            rows = conn.exec_driver_sql("SELECT id, key FROM asset_key")
+            self._key_by_id.update({int(i): codec.key_from_text(t) for i, t in rows})
+            missing = []
+        for start in range(0, len(missing), 900):
+            chunk = missing[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            rows = conn.exec_driver_sql(
+                f"SELECT id, key FROM asset_key WHERE id IN ({marks})", tuple(chunk)
+            )
+            for ident, text in rows:
+                self._key_by_id[int(ident)] = codec.key_from_text(text)
+        known = self._key_by_id
+        return {i: key for i in ids if (key := known.get(i)) is not None}
+
+    def snapshot_at(self, location: str, loaded_at: float) -> dict[AssetKey, AssetDefinition]:
+        """Every asset definition known after the load at `loaded_at` (keys
+        whose definition the server never told us are left out)."""
+        with self.engine.connect() as conn:
+            loc = self._location_id(conn, location)
+            if loc is None:
+                return {}
+            states = self.states(conn, loc, loaded_at)
+            present = {
+                a: d for a, (st, d, _f) in states.items() if st == s.PRESENT and d is not None
+            }
+            defs = self.definitions(conn, set(present.values()))
+        return {defs[d].key: defs[d] for d in present.values() if d in defs}
+
+    def diff(self, location: str, from_loaded_at: float, to_loaded_at: float) -> list[AssetChange]:
+        """How the definitions changed from one load to another (either order),
+        sorted by key. Change types come from per-field fingerprints; old and
+        new definitions (and the field-level details) are filled in when at
+        most `DIFF_DETAIL_LIMIT` assets changed, which keeps a diff across
+        thousands of changed assets fast. `asset_diff` gives one asset's
+        details for any pair of loads."""
+        return self._diff(location, from_loaded_at, to_loaded_at, None)
+
+    def asset_diff(
+        self, location: str, key: AssetKey, from_loaded_at: float, to_loaded_at: float
+    ) -> AssetChange | None:
+        """One asset's change between two loads, with full details."""
+        found = self._diff(location, from_loaded_at, to_loaded_at, key)
+        return found[0] if found else None
+
+    def _diff(
+        self, location: str, from_at: float, to_at: float, only: AssetKey | None
+    ) -> list[AssetChange]:
+        if from_at == to_at:
+            return []
+        lo, hi = sorted((from_at, to_at))
+        with self.engine.connect() as conn:
+            loc = self._location_id(conn, location)
+            if loc is None:
+                return []
+            sql = (
+                "SELECT DISTINCT asset_id FROM asset_change WHERE location_id = ?"
+                " AND loaded_at > ? AND loaded_at <= ? AND changed = 1"
+            )
+            params: tuple[Any, ...] = (loc, lo, hi)
+            if only is not None:
+                aid = conn.execute(
+                    select(s.asset_key.c.id).where(s.asset_key.c.key == codec.key_to_text(only))
+                ).scalar()
+                if aid is None:
+                    return []
+                sql += " AND asset_id = ?"
+                params += (aid,)
+            touched = sorted(int(row[0]) for row in conn.exec_driver_sql(sql, params))
+            before = self.states(conn, loc, from_at, touched)
+            after = self.states(conn, loc, to_at, touched)
+            unknown = [
+                aid
+                for aid in touched
+                if s.UNKNOWN in (before.get(aid, _GONE)[0], after.get(aid, _GONE)[0])
+            ]
+            recorded = self.recorded_types(conn, loc, unknown, lo, hi)
+            found: list[tuple[int, tuple[ChangeType, ...], _KeyState, _KeyState]] = []
+            for aid in touched:
+                old = before.get(aid, _GONE)
+                new = after.get(aid, _GONE)
+                types = _types(old, new, recorded.get(aid, ()))
+                if types is not None:
+                    found.append((aid, types, old, new))
+            detailed = only is not None or len(found) <= DIFF_DETAIL_LIMIT
+            defs: dict[int, AssetDefinition] = {}
+            if detailed:
+                ids = {st[1] for _a, _t, o, n in found for st in (o, n) if st[1] is not None}
+                defs = self.definitions(conn, ids)
+            keys = self.keys(conn, {aid for aid, *_ in found})
+        changes: list[AssetChange] = []
+        for aid, types, old, new in found:
+            old_def = defs.get(old[1]) if old[1] is not None else None
+            new_def = defs.get(new[1]) if new[1] is not None else None
+            change = None
+            if old_def is not None and new_def is not None:
+                change = diff_definitions(old_def, new_def)
+            changes.append(
+                change
+                if change is not None and change.change_types
+                else AssetChange(key=keys[aid], change_types=types, old=old_def, new=new_def)
+            )
+        changes.sort(key=lambda ch: ch.key)
+        return changes
+
+    def asset_history(self, location: str, key: AssetKey) -> list[AssetHistoryEntry]:
+        """Every load that changed `key`, newest first."""
+        c = s.asset_change.c
+        with self.engine.connect() as conn:
+            loc = self._location_id(conn, location)
+            aid = conn.execute(
+                select(s.asset_key.c.id).where(s.asset_key.c.key == codec.key_to_text(key))
+            ).scalar()
+            if loc is None or aid is None:
+                return []
+            rows = conn.execute(
+                select(c.loaded_at, c.state, c.def_id, c.changed, c.types)
+                .where(and_(c.location_id == loc, c.asset_id == aid))
+                .order_by(c.loaded_at)
+            ).all()
+            defs = self.definitions(conn, {r.def_id for r in rows if r.def_id is not None})
+            loads = {
+                r.loaded_at: r
+                for r in conn.execute(
+                    select(s.load.c.loaded_at, s.load.c.document, s.load.c.display).where(
+                        s.load.c.location_id == loc
+                    )
+                )
+            }
+        times = sorted(loads)
+        entries: list[AssetHistoryEntry] = []
+        old_state, old_def = s.REMOVED, None
+        for row in rows:
+            new_def = defs.get(row.def_id) if row.def_id is not None else None
+            if row.changed:
+                change = _change(
+                    key, old_state, old_def, row.state, new_def, codec.mask_to_types(row.types)
+                )
+                if change is not None:
+                    index = times.index(row.loaded_at) if row.loaded_at in loads else -1
+                    previous = times[index - 1] if index > 0 else None
+                    entries.append(
+                        AssetHistoryEntry(
+                            location=location,
+                            loaded_at=row.loaded_at,
+                            change=change,
+                            commit_hash=_commit(loads.get(row.loaded_at)),
+                            previous_commit_hash=_commit(loads.get(previous))
+                            if previous is not None
+                            else None,
+                        )
+                    )
+            old_state, old_def = row.state, new_def
+        entries.reverse()
+        return entries
+
+
+def _commit(row: Any) -> str | None:
+    if row is None:
+        return None
+    load = LocationLoad(
+        location="",
+        loaded_at=row.loaded_at,
+        status=LoadStatus.LOADED,
+        document=codec.loads_json(row.document),
+        display_metadata=codec.loads_json(row.display) or {},
+    )
+    return load.deploy.commit_hash
+
+
+def _change(
+    key: AssetKey,
+    old_state: int,
+    old: AssetDefinition | None,
+    new_state: int,
+    new: AssetDefinition | None,
+    stored: tuple[ChangeType, ...],
+) -> AssetChange | None:
+    """One key's change between two states; falls back to the change types
+    recorded at sync time when a definition is unknown."""
+    if old_state == s.REMOVED and new_state == s.REMOVED:
+        return None
+    if old_state == s.REMOVED:
+        return AssetChange(key=key, change_types=(ChangeType.NEW,), new=new)
+    if new_state == s.REMOVED:
+        return AssetChange(key=key, change_types=(ChangeType.REMOVED,), old=old)
+    if old is not None and new is not None:
+        change = diff_definitions(old, new)
+        return change if change is not None and change.change_types else None
+    types = tuple(t for t in stored if t not in (ChangeType.NEW, ChangeType.REMOVED))
+    return AssetChange(key=key, change_types=types, old=old, new=new)
+
+
+def _types(
+    old: _KeyState, new: _KeyState, stored: tuple[ChangeType, ...]
+) -> tuple[ChangeType, ...] | None:
+    """Change types between two states of one key, without decoding; None
+    when nothing tracked changed, () when it changed in ways unknown to us."""
+    if old[0] == s.REMOVED and new[0] == s.REMOVED:
+        return None
+    if old[0] == s.REMOVED:
+        return (ChangeType.NEW,)
+    if new[0] == s.REMOVED:
+        return (ChangeType.REMOVED,)
+    if old[1] is not None and old[1] == new[1]:
+        return None
+    if old[2] is not None and new[2] is not None:
+        return codec.change_types_between(old[2], new[2]) or None
+    # a definition is unknown: what the loads in between recorded
+    return tuple(t for t in stored if t not in (ChangeType.NEW, ChangeType.REMOVED))
