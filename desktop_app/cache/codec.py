@@ -25,8 +25,14 @@ def types_to_mask(types: Iterable[ChangeType]) -> int:
     return mask
 
 
+_TYPES_BY_MASK = [
+    tuple(change for change in CHANGE_ORDER if mask & _BITS[change])
+    for mask in range(1 << len(CHANGE_ORDER))
+]
+
+
 def mask_to_types(mask: int) -> tuple[ChangeType, ...]:
-    return tuple(change for change in CHANGE_ORDER if mask & _BITS[change])
+    return _TYPES_BY_MASK[mask]
 
 
 def key_to_text(key: AssetKey) -> str:

@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection, Engine
@@ -181,44 +182,41 @@ class HistoryCache:
             loc = self._location_id(conn, location)
             if loc is None:
                 return []
-            query = (
-                select(s.load)
-                .where(s.load.c.location_id == loc)
-                .order_by(s.load.c.loaded_at.desc())
-                .offset(offset)
+            rows = _fetch(
+                conn,
+                "SELECT loaded_at, triggered_at, status, document, display, error FROM load"
+                " WHERE location_id = ? ORDER BY loaded_at DESC LIMIT ? OFFSET ?",
+                (loc, -1 if limit is None else limit, offset),
             )
-            if limit is not None:
-                query = query.limit(limit)
-            rows = conn.execute(query).all()
             if not rows:
                 return []
-            c = s.asset_change.c
-            changes = conn.execute(
-                select(c.loaded_at, c.asset_id, c.types).where(
-                    and_(
-                        c.location_id == loc,
-                        c.loaded_at >= rows[-1].loaded_at,
-                        c.loaded_at <= rows[0].loaded_at,
-                        c.changed == 1,
-                    )
-                )
-            ).all()
+            changes = _fetch(
+                conn,
+                "SELECT loaded_at, asset_id, types FROM asset_change WHERE location_id = ?"
+                " AND loaded_at >= ? AND loaded_at <= ? AND changed = 1",
+                (loc, rows[-1][0], rows[0][0]),
+            )
             keys = self._reader.keys(conn, {aid for _t, aid, _m in changes})
         by_load: dict[float, dict[AssetKey, tuple[ChangeType, ...]]] = {}
+        to_types = codec.mask_to_types
         for loaded_at, aid, mask in changes:
-            by_load.setdefault(loaded_at, {})[keys[aid]] = codec.mask_to_types(mask)
+            found = by_load.get(loaded_at)
+            if found is None:
+                found = by_load[loaded_at] = {}
+            found[keys[aid]] = to_types(mask)
+        empty = DiffSummary()
         return [
             LocationLoad(
                 location=location,
-                loaded_at=r.loaded_at,
-                status=LoadStatus(r.status),
-                triggered_at=r.triggered_at,
-                document=codec.loads_json(r.document),
-                display_metadata=codec.loads_json(r.display) or {},
-                summary=_summary(by_load.get(r.loaded_at, {})),
-                error=r.error,
+                loaded_at=loaded_at,
+                status=LoadStatus(status),
+                triggered_at=triggered_at,
+                document=codec.loads_json(document),
+                display_metadata=codec.loads_json(display) or {},
+                summary=_summary(by_load[loaded_at]) if loaded_at in by_load else empty,
+                error=error,
             )
-            for r in rows
+            for loaded_at, triggered_at, status, document, display, error in rows
         ]
 
     # -- definitions (see definitions.py) ------------------------------------
@@ -245,12 +243,29 @@ class HistoryCache:
         return self._reader.asset_history(location, key)
 
 
+def _fetch(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    """Rows straight from the driver, inside the connection's transaction
+    (already begun by an earlier statement): the history dialog reads
+    thousands of rows, and result-object overhead would dominate."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    return list(driver.execute(sql, params).fetchall())
+
+
 def _summary(changes: dict[AssetKey, tuple[ChangeType, ...]]) -> DiffSummary:
-    added = tuple(sorted(k for k, t in changes.items() if ChangeType.NEW in t))
-    removed = tuple(sorted(k for k, t in changes.items() if ChangeType.REMOVED in t))
-    modified = tuple(
-        sorted(
-            k for k, t in changes.items() if ChangeType.NEW not in t and ChangeType.REMOVED not in t
-        )
+    added: list[AssetKey] = []
+    removed: list[AssetKey] = []
+    modified: list[AssetKey] = []
+    for key, types in changes.items():
+        if ChangeType.NEW in types:
+            added.append(key)
+        elif ChangeType.REMOVED in types:
+            removed.append(key)
+        else:
+            modified.append(key)
+    added.sort()
+    removed.sort()
+    modified.sort()
+    return DiffSummary(
+        added=tuple(added), removed=tuple(removed), modified=tuple(modified), change_types=changes
     )
-    return DiffSummary(added=added, removed=removed, modified=modified, change_types=changes)
