@@ -27,7 +27,7 @@ from desktop_app.server.documents import (
 )
 from desktop_app.server.loading import delete_location, load_location
 from desktop_app.server.manifest import asset_node, python_error
-from desktop_app.server.storage import Memo, Storage
+from desktop_app.server.storage import Storage
 
 REPOSITORY_NAME = "__repository__"
 MAX_PAGE = 1000
@@ -294,19 +294,7 @@ def _keys(keys: list[list[str]]) -> list[dict[str, list[str]]]:
     return [{"path": key} for key in keys]
 
 
-def _history_entry(memo: Memo, row: Mapping[str, Any]) -> dict[str, Any]:
-    """A `CodeLocationLoadHistoryEntry`. Loads never change once written,
-    so each is decoded once (the JSON columns are most of the cost of a
-    history page)."""
-    key = ("history-entry", row["id"])
-    entry = memo.get(key)
-    if entry is None:
-        entry = _decode_history_entry(row)
-        memo.put(key, entry)
-    return entry  # type: ignore[no-any-return]
-
-
-def _decode_history_entry(row: Mapping[str, Any]) -> dict[str, Any]:
+def _history_entry(row: Mapping[str, Any]) -> dict[str, Any]:
     summary = json.loads(row["summary"]) if row["summary"] else None
     return {
         "locationName": row["location"],
@@ -344,7 +332,7 @@ def resolve_location_load_history(
             rows = queries.load_history(conn, location_name, _page(limit), cursor)
     except ValueError as exc:
         raise GraphQLError(str(exc)) from None
-    return [_history_entry(ctx.storage.memo, row) for row in rows]
+    return [_history_entry(row) for row in rows]
 
 
 def resolve_asset_diff_history(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -141,40 +140,15 @@ def dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-class Memo:
-    """A small thread-safe LRU map for values derived from rows that never
-    change once written (history entries)."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[Any, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
 class Storage:
     """The server's database. Thread-safe: every call takes its own
-    connection from the engine's pool. `memo` caches what is derived from
-    immutable rows."""
+    connection from the engine's pool."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self._write_lock = threading.Lock()
-        self.memo = Memo(20_000)
         if self.is_sqlite:
             memory = parsed.database in (None, "", ":memory:")
             if memory:
