@@ -100,7 +100,8 @@ def run_once(client: DeploymentClient, cache: HistoryCache) -> SyncResult:
         writer.set_capabilities(caps)
         writer.set_viewer(viewer)
         writer.set_last_sync(time.time())
-    changed = sorted({f.status.name for f in fetched if f.loads or _status_moved(f, cached)})
+    # A moved heartbeat changes the location's row even without a new load.
+    changed = {f.status.name for f in fetched}
     return SyncResult(
         changed_locations=tuple(sorted({*changed, *vanished})),
         new_loads=new_loads,
@@ -109,11 +110,6 @@ def run_once(client: DeploymentClient, cache: HistoryCache) -> SyncResult:
         rolled_back=tuple(rolled_back),
         requests=client.requests_sent - sent_before,
     )
-
-
-def _status_moved(item: _Fetched, cached: dict[str, CachedLocation]) -> bool:
-    before = cached.get(item.status.name)
-    return before is None or not before.active or before.status != item.status.load_status
 
 
 def _fetch(
