@@ -97,3 +97,17 @@ def test_refused_deploy_exits_1(empty_server, tmp_path, capsys):
 def test_unknown_location(empty_server, tmp_path, capsys):
     assert main(_history(empty_server, tmp_path)) == 1
     assert "No code location named 'loc'" in capsys.readouterr().err
+
+
+def test_offline_history_prints_the_cache_and_exits_1(empty_server, tmp_path, capsys):
+    register(empty_server, "img:1", V1)
+    assert main(_deploy(empty_server, tmp_path, "img:1")) == 0
+    capsys.readouterr()
+    assert main(_history(empty_server, tmp_path, "--json")) == 0
+    online = json.loads(capsys.readouterr().out)
+    args = _history(empty_server, tmp_path, "--json")
+    empty_server.stop()  # the fixture's second stop is harmless
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == online
+    assert "Sync failed: Cannot reach 127.0.0.1" in captured.err
