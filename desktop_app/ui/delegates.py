@@ -224,16 +224,34 @@ class SplitButtonDelegate(QStyledItemDelegate):
 
     ARROW = 18
 
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._sizes: dict[tuple[str, str], tuple[int, int]] = {}
+
+    def _button_size(self, option: QStyleOptionViewItem, text: str) -> tuple[int, int]:
+        """Width and height of the button for this text and font; measured
+        once (every row shows the same label, and measuring text is slow)."""
+        key = (text, option.font.key())
+        size = self._sizes.get(key)
+        if size is None:
+            metrics = QFontMetrics(option.font)
+            size = self._sizes[key] = (
+                metrics.horizontalAdvance(text) + 16 + self.ARROW,
+                metrics.height() + 8,
+            )
+        return size
+
+    def _button_rect(self, option: QStyleOptionViewItem, text: str) -> QRect:
+        width, height = self._button_size(option, text)
+        width = min(option.rect.width() - 2 * PADDING, width)
+        height = min(option.rect.height() - 2, height)
+        top = option.rect.top() + (option.rect.height() - height) // 2
+        return QRect(option.rect.left() + PADDING, top, width, height)
+
     def _button_option(self, option: QStyleOptionViewItem, index: Index) -> QStyleOptionToolButton:
         button = QStyleOptionToolButton()
         text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
-        metrics = QFontMetrics(option.font)
-        width = min(
-            option.rect.width() - 2 * PADDING, metrics.horizontalAdvance(text) + 16 + self.ARROW
-        )
-        height = min(option.rect.height() - 2, metrics.height() + 8)
-        top = option.rect.top() + (option.rect.height() - height) // 2
-        button.rect = QRect(option.rect.left() + PADDING, top, width, height)
+        button.rect = self._button_rect(option, text)
         button.text = text
         button.font = option.font
         button.palette = option.palette
@@ -248,9 +266,7 @@ class SplitButtonDelegate(QStyledItemDelegate):
         return QRect(rect.right() - self.ARROW, rect.top(), self.ARROW + 1, rect.height())
 
     def button_rect(self, option: QStyleOptionViewItem, index: Index) -> QRect:
-        # A copy: the option (and the rect it owns) dies with this call.
-        button = self._button_option(option, index)
-        return QRect(button.rect)
+        return self._button_rect(option, str(index.data(Qt.ItemDataRole.DisplayRole) or ""))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         opt = QStyleOptionViewItem(option)
@@ -262,11 +278,10 @@ class SplitButtonDelegate(QStyledItemDelegate):
         style.drawComplexControl(QStyle.ComplexControl.CC_ToolButton, button, painter, opt.widget)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
-        metrics = QFontMetrics(option.font)
-        return QSize(
-            metrics.horizontalAdvance(text) + 16 + self.ARROW + 2 * PADDING, metrics.height() + 12
+        width, height = self._button_size(
+            option, str(index.data(Qt.ItemDataRole.DisplayRole) or "")
         )
+        return QSize(width + 2 * PADDING, height + 4)
 
     def editorEvent(
         self, event: QEvent, model: object, option: QStyleOptionViewItem, index: Index

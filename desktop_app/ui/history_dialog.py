@@ -74,6 +74,8 @@ class HistoryDialog(QDialog):
         layout.addLayout(top)
 
         self.model = HistoryModel(self)
+        self.model.rowsInserted.connect(self._on_rows_fetched)
+        self.model.dataChanged.connect(self._on_rows_changed)
         self.table = QTableView(self)
         self.table.setObjectName("historyTable")
         self.table.setModel(self.model)
@@ -132,10 +134,16 @@ class HistoryDialog(QDialog):
 
     # -- content ---------------------------------------------------------------
     def reload(self) -> None:
-        """Re-read the history from the cache, keeping the selected load."""
+        """Re-read the history from the cache (as many loads as were shown,
+        at least a page), keeping the selected load."""
         selected = self.current_load()
         cache = self.context.connection.cache
-        self.model.set_loads(cache.history(self.location))
+        location = self.location
+
+        def fetch(limit: int, offset: int) -> list[LocationLoad]:
+            return cache.history(location, limit=limit, offset=offset)
+
+        self.model.set_source(fetch, cache.history_count(location), keep=len(self.model.loads))
         self._size_rows()
         if selected is not None:
             row = self.model.row_of(selected.loaded_at)
@@ -145,11 +153,13 @@ class HistoryDialog(QDialog):
         self.refresh_actions()
 
     def _update_heading(self) -> None:
-        loads = self.model.loads
-        rows = self.model.rowCount()
-        text = f"<b>{self.location}</b> — {len(loads)} load{'s' if len(loads) != 1 else ''}"
-        if self.model.collapsed and rows != len(loads):
-            text += f" in {rows} rows"
+        total = self.model.total
+        text = f"<b>{self.location}</b> — {total} load{'s' if total != 1 else ''}"
+        rows, read = self.model.rowCount(), len(self.model.loads)
+        if self.model.collapsed and rows != read:
+            text += f" ({read} shown in {rows} rows)" if read < total else f" in {rows} rows"
+        elif read < total:
+            text += f" ({read} shown; scroll for more)"
         self.heading.setText(text)
 
     def _on_collapse(self, checked: bool) -> None:
@@ -178,15 +188,25 @@ class HistoryDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
 
-    def _size_rows(self) -> None:
+    def _size_rows(self, first: int = 0, last: int | None = None) -> None:
+        """Give rows with several asset lines their height (rows first..last)."""
         vertical = self.table.verticalHeader()
         base = vertical.defaultSectionSize()
         line = self.table.fontMetrics().lineSpacing()
-        for row, group in enumerate(self.model.rows):
-            lines = line_count(group)
+        rows = self.model.rows
+        end = len(rows) - 1 if last is None else last
+        for row in range(first, end + 1):
+            lines = line_count(rows[row])
             height = max(base, lines * line + 2 * PADDING) if lines > 1 else base
             if vertical.sectionSize(row) != height:
                 vertical.resizeSection(row, height)
+
+    def _on_rows_fetched(self, _parent: QModelIndex, first: int, last: int) -> None:
+        self._size_rows(first, last)
+        self._update_heading()
+
+    def _on_rows_changed(self, top: QModelIndex, bottom: QModelIndex) -> None:
+        self._size_rows(top.row(), bottom.row())
 
     # -- selection and actions -----------------------------------------------
     def current_group(self) -> LoadGroup | None:
@@ -200,6 +220,9 @@ class HistoryDialog(QDialog):
         return group.head if group else None
 
     def select_load(self, loaded_at: float) -> bool:
+        """Select the row holding that load, reading older pages if needed."""
+        if not self.model.fetch_until(loaded_at):
+            return False
         row = self.model.row_of(loaded_at)
         if row is None:
             return False

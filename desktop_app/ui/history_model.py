@@ -3,11 +3,11 @@ consecutive loads when collapsed (`core.loads.collapse`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 
 from desktop_app.core.assets import AssetKey, key_to_str
 from desktop_app.core.diff import ChangeType
@@ -182,20 +182,41 @@ COLUMNS: tuple[Column[LoadGroup], ...] = (
 )
 
 
+PAGE_SIZE = 200
+"""Loads read from the cache at a time; more are fetched as the view scrolls."""
+
+Fetch = Callable[[int, int], list[LocationLoad]]
+"""(limit, offset) -> loads, newest first: a page of a location's history."""
+
+
 class HistoryModel(RowTableModel[LoadGroup]):
-    """Rows are `LoadGroup`s (single-load groups when not collapsed)."""
+    """Rows are `LoadGroup`s (single-load groups when not collapsed).
+
+    With a source (`set_source`) the history is read a page at a time;
+    Qt's views call `fetchMore` when scrolled to the end. Appending loads
+    only ever extends the last group and adds new ones, so rows already
+    shown never move."""
 
     columns = COLUMNS
 
-    def __init__(self, parent: object = None) -> None:
+    def __init__(self, parent: object = None, page_size: int = PAGE_SIZE) -> None:
         super().__init__(parent)
         self._loads: list[LocationLoad] = []
         self._collapsed = True
         self._lines: dict[int, tuple[AssetLine, ...]] = {}
+        self._fetch: Fetch | None = None
+        self._total = 0
+        self.page_size = page_size
 
     @property
     def loads(self) -> list[LocationLoad]:
+        """The loads read so far, newest first."""
         return list(self._loads)
+
+    @property
+    def total(self) -> int:
+        """How many loads the location has (read or not)."""
+        return max(self._total, len(self._loads))
 
     @property
     def newest(self) -> LocationLoad | None:
@@ -219,9 +240,61 @@ class HistoryModel(RowTableModel[LoadGroup]):
             return lines
         return super().data(index, role)
 
+    # -- content -------------------------------------------------------------------
     def set_loads(self, loads: list[LocationLoad]) -> None:
+        """Show exactly these loads (no paging)."""
+        self._fetch = None
+        self._total = len(loads)
         self._loads = list(loads)
         self._regroup()
+
+    def set_source(self, fetch: Fetch, total: int, keep: int = 0) -> None:
+        """Read the newest page (or `keep` loads, to keep what was shown)."""
+        self._fetch = fetch
+        self._total = total
+        self._loads = fetch(max(self.page_size, keep), 0)
+        self._regroup()
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._fetch is not None and len(self._loads) < self._total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        assert self._fetch is not None
+        more = self._fetch(self.page_size, len(self._loads))
+        if not more:
+            self._total = len(self._loads)  # the history shrank meanwhile
+            return
+        self._append(more)
+
+    def fetch_until(self, loaded_at: float) -> bool:
+        """Read pages until the load at `loaded_at` is in; False if it never is."""
+        while self.row_of(loaded_at) is None:
+            if not self.canFetchMore():
+                return False
+            self.fetchMore()
+        return True
+
+    def _append(self, more: list[LocationLoad]) -> None:
+        self._loads.extend(more)
+        if self._collapsed and self._rows:
+            # The last group may continue into the new page.
+            last = len(self._rows) - 1
+            groups = collapse([*self._rows[last].loads, *more])
+            self._rows[last] = groups[0]
+            self._lines.pop(last, None)
+            self.dataChanged.emit(self.index(last, 0), self.index(last, len(self.columns) - 1))
+            added = groups[1:]
+        elif self._collapsed:
+            added = collapse(more)
+        else:
+            added = [LoadGroup((load,)) for load in more]
+        if added:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
+            self._rows.extend(added)
+            self.endInsertRows()
 
     def set_collapsed(self, collapsed: bool) -> None:
         if collapsed != self._collapsed:
@@ -242,6 +315,3 @@ class HistoryModel(RowTableModel[LoadGroup]):
 
     def actions_column(self) -> int:
         return len(self.columns) - 1
-
-    def alignment_for(self, column: int) -> Qt.AlignmentFlag | None:
-        return self.columns[column].align

@@ -12,6 +12,7 @@ from desktop_app.core.diff import AssetChange, ChangeType, DictDiff, DiffSummary
 from desktop_app.core.loads import (
     AssetHistoryEntry,
     DeployInfo,
+    LoadGroup,
     LoadStatus,
     LocationLoad,
     LocationSummary,
@@ -175,3 +176,40 @@ def test_line_count_matches_the_lines_drawn(collapsed: bool) -> None:
     assets = model.column_named("Assets")
     for row, group in enumerate(model.rows):
         assert line_count(group) == len(model.index(row, assets).data(ASSET_LINES_ROLE))
+
+
+@pytest.mark.parametrize("collapsed", [True, False])
+@pytest.mark.parametrize("page_size", [1, 2, 3])
+def test_paged_history_groups_like_the_whole(
+    qtmodeltester: Any, collapsed: bool, page_size: int
+) -> None:
+    # Pages end inside groups (the two ingest loads of etl:2): fetching the
+    # rest must extend the last row rather than add a second one.
+    fetched: list[tuple[int, int]] = []
+
+    def fetch(limit: int, offset: int) -> list[LocationLoad]:
+        fetched.append((limit, offset))
+        return LOADS[offset : offset + limit]
+
+    model = HistoryModel(page_size=page_size)
+    model.set_collapsed(collapsed)
+    model.set_source(fetch, len(LOADS))
+    assert len(model.loads) == page_size
+    assert model.total == len(LOADS)
+    assert model.canFetchMore()
+    while model.canFetchMore():
+        model.fetchMore()
+    qtmodeltester.check(model)
+    expected = collapse(LOADS) if collapsed else [LoadGroup((load,)) for load in LOADS]
+    assert model.rows == expected
+    assert fetched[0] == (page_size, 0)
+    assert fetched[1] == (page_size, page_size)
+
+
+def test_fetch_until_reads_older_pages() -> None:
+    model = HistoryModel(page_size=1)
+    model.set_source(lambda limit, offset: LOADS[offset : offset + limit], len(LOADS))
+    assert model.row_of(10.0) is None
+    assert model.fetch_until(10.0)
+    assert model.row_of(10.0) is not None
+    assert not model.fetch_until(99.0)
