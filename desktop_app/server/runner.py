@@ -12,6 +12,7 @@ from typing import Any
 
 import platformdirs
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
+from waitress.task import ThreadedTaskDispatcher
 
 from desktop_app.core.roles import Role
 from desktop_app.server.accounts import add_user
@@ -81,15 +82,25 @@ class EmbeddedServer:
             assert self.url is not None
             return self.url
         app = GraphQLApp(self.storage)
-        self._server = create_server(
-            app,
-            map=self._map,
-            host=self.host,
-            port=self.port,
-            threads=self.threads,
-            ident="desktop-app",
-            clear_untrusted_proxy_headers=True,
-        )
+        # Our own dispatcher, started only once the socket is bound: waitress
+        # would start its worker threads first and leave them running when
+        # binding fails (port in use), and its socket and wake-up pipe open.
+        dispatcher = ThreadedTaskDispatcher()
+        try:
+            self._server = create_server(
+                app,
+                map=self._map,
+                _dispatcher=dispatcher,
+                host=self.host,
+                port=self.port,
+                threads=self.threads,
+                ident="desktop-app",
+                clear_untrusted_proxy_headers=True,
+            )
+        except BaseException:
+            self._close_channels()
+            raise
+        dispatcher.set_thread_count(self.threads)
         real_port = getattr(self._server, "effective_port", self.port)
         host = f"[{self.host}]" if ":" in self.host else self.host
         self.url = f"http://{host}:{real_port}/graphql"
@@ -120,10 +131,13 @@ class EmbeddedServer:
             while not self._stopping.is_set():
                 server.asyncore.loop(timeout=POLL_SECONDS, map=self._map, count=1)
         finally:
-            for channel in list(self._map.values()):
-                channel.close()
-            self._map.clear()
+            self._close_channels()
             server.task_dispatcher.shutdown()
+
+    def _close_channels(self) -> None:
+        for channel in list(self._map.values()):
+            channel.close()
+        self._map.clear()
 
     def stop(self) -> None:
         self._stopping.set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -179,3 +180,18 @@ def test_the_default_databases_live_in_the_user_data_dir() -> None:
     assert real.startswith(f"sqlite:///{data_home}/")
     assert real.endswith("/deployment.sqlite3")
     assert demo.endswith("/demo.sqlite3")
+
+
+def test_serve_reports_a_busy_port_and_a_bad_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        db = f"sqlite:///{tmp_path / 'server.sqlite3'}"
+        assert main(["serve", "--db", db, "--port", port]) == 2
+    assert capsys.readouterr().err == "error: Address already in use\n"
+    missing = f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.sqlite3'}"
+    assert main(["serve", "--db", missing, "--port", "0"]) == 2
+    assert capsys.readouterr().err == "error: database: unable to open database file\n"
