@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,16 +27,16 @@ from desktop_app.server.documents import (
 from desktop_app.server.manifest import ImageContent, image_content, python_error
 from desktop_app.server.storage import (
     Storage,
+    chunks,
     current_assets,
-    definitions,
     dumps,
     inserted_id,
     load_changes,
+    load_definitions,
     loads,
     locations,
+    store_definitions,
 )
-
-CHUNK = 400  # bound parameters per IN (...) list
 
 
 def key_text(key: AssetKey) -> str:
@@ -55,36 +55,6 @@ class LoadResult:
     status: LoadStatus
     action: LoadAction
     rollback_target: float | None = None
-
-
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
-
-
-def _store_definitions(conn: Connection, defs: Mapping[str, AssetDefinition]) -> None:
-    """Insert the definitions whose hash is not stored yet."""
-    hashes = sorted(defs)
-    known: set[str] = set()
-    for chunk in _chunks(hashes):
-        known.update(
-            conn.execute(select(definitions.c.hash).where(definitions.c.hash.in_(chunk))).scalars()
-        )
-    missing = [{"hash": h, "body": defs[h].canonical_json()} for h in hashes if h not in known]
-    if missing:
-        conn.execute(insert(definitions), missing)
-
-
-def load_definitions(conn: Connection, hashes: Iterable[str]) -> dict[str, AssetDefinition]:
-    wanted = sorted(set(hashes))
-    found: dict[str, AssetDefinition] = {}
-    for chunk in _chunks(wanted):
-        rows = conn.execute(
-            select(definitions.c.hash, definitions.c.body).where(definitions.c.hash.in_(chunk))
-        )
-        for digest, body in rows:
-            found[digest] = AssetDefinition.from_json(json.loads(body))
-    return found
 
 
 def _unique_timestamp(conn: Connection, location: str, wanted: float) -> float:
@@ -228,7 +198,7 @@ def _record_success(
     old_keys: dict[str, str] = {row[0]: row[1] for row in rows}
     changed = sorted(k for k in set(old_keys) | set(new_keys) if old_keys.get(k) != new_keys.get(k))
     old_defs = load_definitions(conn, (old_keys[k] for k in changed if k in old_keys))
-    _store_definitions(conn, new_defs)
+    store_definitions(conn, new_defs)
     added: list[list[str]] = []
     removed: list[list[str]] = []
     modified: list[list[str]] = []
@@ -262,7 +232,7 @@ def _record_success(
     if change_rows:
         conn.execute(insert(load_changes), [{"load_id": load_id, **r} for r in change_rows])
         gone = [str(r["asset_key"]) for r in change_rows if r["old_hash"] is not None]
-        for chunk in _chunks(gone):
+        for chunk in chunks(gone):
             conn.execute(
                 delete(current_assets).where(
                     current_assets.c.location == name, current_assets.c.asset_key.in_(chunk)

@@ -24,10 +24,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from desktop_app.core.assets import AssetDefinition, key_to_str
-from desktop_app.server.storage import Storage, dumps, images
+from desktop_app.server.storage import (
+    Storage,
+    dumps,
+    images,
+    load_definitions,
+    store_definitions,
+)
 
 METADATA_KINDS = (
     "Text",
@@ -174,9 +180,13 @@ def register_image(storage: Storage, ref: str, manifest: Mapping[str, Any]) -> I
     if not ref.strip():
         raise ManifestError("an image reference cannot be empty")
     content = parse_manifest(ref, manifest)
-    body = dumps({"assets": [a.to_json() for a in content.assets]}) if not content.error else None
+    hashed = content.hashed()
+    # The image keeps only the content hashes of its definitions; each
+    # definition is stored once, shared with other images and with loads.
+    body = dumps({"hashes": list(hashed)}) if not content.error else None
     error = dumps(dict(content.error)) if content.error else None
     with storage.write() as conn:
+        store_definitions(conn, hashed)
         conn.execute(delete(images).where(images.c.ref == ref))
         conn.execute(
             insert(images).values(ref=ref, manifest=body, error=error, registered_at=time.time())
@@ -184,14 +194,16 @@ def register_image(storage: Storage, ref: str, manifest: Mapping[str, Any]) -> I
     return content
 
 
-def image_content(conn: Any, ref: str) -> ImageContent | None:
+def image_content(conn: Connection, ref: str) -> ImageContent | None:
     row = conn.execute(select(images).where(images.c.ref == ref)).mappings().first()
     if row is None:
         return None
     if row["error"] is not None:
         return ImageContent(ref=ref, error=json.loads(row["error"]))
-    assets = json.loads(row["manifest"])["assets"]
-    return ImageContent(ref=ref, assets=tuple(AssetDefinition.from_json(a) for a in assets))
+    manifest = json.loads(row["manifest"])
+    hashes = manifest["hashes"]
+    found = load_definitions(conn, hashes)
+    return ImageContent(ref=ref, assets=tuple(found[h] for h in hashes), hashes=tuple(hashes))
 
 
 # -- rendering definitions as Dagster asset nodes ---------------------------------------------

@@ -11,8 +11,15 @@ from sqlalchemy.orm import aliased
 
 from desktop_app.core.assets import AssetDefinition, AssetKey
 from desktop_app.core.diff import AssetChange, diff_definitions
-from desktop_app.server.loading import key_text, load_definitions
-from desktop_app.server.storage import current_assets, definitions, load_changes, loads, locations
+from desktop_app.server.loading import key_text
+from desktop_app.server.storage import (
+    current_assets,
+    definitions,
+    load_changes,
+    load_definitions,
+    loads,
+    locations,
+)
 
 
 @dataclass(frozen=True)

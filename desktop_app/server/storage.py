@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -37,9 +37,13 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    insert,
+    select,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
+
+from desktop_app.core.assets import AssetDefinition
 
 metadata = MetaData()
 
@@ -65,7 +69,7 @@ images = Table(
     "images",
     metadata,
     Column("ref", String(500), primary_key=True),
-    Column("manifest", Text, nullable=True),  # JSON: the asset definitions of the image
+    Column("manifest", Text, nullable=True),  # JSON {"hashes": [...]}: its definitions
     Column("error", Text, nullable=True),  # JSON: the PythonError its code raises on load
     Column("registered_at", Float, nullable=False),
 )
@@ -126,6 +130,39 @@ current_assets = Table(
     Column("asset_key", String(1000), primary_key=True),
     Column("definition_hash", String(64), nullable=False),
 )
+
+
+CHUNK = 400  # bound parameters per IN (...) list
+
+
+def chunks(items: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def store_definitions(conn: Connection, defs: Mapping[str, AssetDefinition]) -> None:
+    """Insert the definitions whose hash is not stored yet."""
+    hashes = sorted(defs)
+    known: set[str] = set()
+    for chunk in chunks(hashes):
+        known.update(
+            conn.execute(select(definitions.c.hash).where(definitions.c.hash.in_(chunk))).scalars()
+        )
+    missing = [{"hash": h, "body": defs[h].canonical_json()} for h in hashes if h not in known]
+    if missing:
+        conn.execute(insert(definitions), missing)
+
+
+def load_definitions(conn: Connection, hashes: Iterable[str]) -> dict[str, AssetDefinition]:
+    wanted = sorted(set(hashes))
+    found: dict[str, AssetDefinition] = {}
+    for chunk in chunks(wanted):
+        rows = conn.execute(
+            select(definitions.c.hash, definitions.c.body).where(definitions.c.hash.in_(chunk))
+        )
+        for digest, body in rows:
+            found[digest] = AssetDefinition.from_json(json.loads(body))
+    return found
 
 
 def inserted_id(result: CursorResult[Any]) -> int:
