@@ -21,14 +21,14 @@ from desktop_app.core.assets import AssetDefinition, AssetKey
 from desktop_app.core.diff import CHANGE_ORDER, AssetChange, ChangeType, diff_definitions
 from desktop_app.core.loads import AssetHistoryEntry, LoadStatus, LocationLoad
 
-# Above this many keys, a diff reads whole snapshots instead of seeking per key.
-_SEEK_LIMIT = 400
 DIFF_DETAIL_LIMIT = 250
 """Diffs with more changed assets than this carry change types only."""
 
 _KeyState = tuple[int, int | None, bytes | None]
 """(state, definition id, fingerprint) of one key at one load."""
 _GONE: _KeyState = (s.REMOVED, None, None)
+_PACK = 1 << 32
+"""State and definition id travel packed in one integer: state * _PACK + id."""
 _DEF_CACHE_LIMIT = 50_000
 
 
@@ -61,24 +61,9 @@ class DefinitionReader:
         self._defs.update(found)
         return found
 
-    def states(
-        self, conn: Connection, loc: int, at: float, asset_ids: list[int] | None = None
-    ) -> dict[int, _KeyState]:
-        """asset id -> (state, def_id, fingerprint) of each key's newest row at
-        or before `at`."""
-        if asset_ids is not None and len(asset_ids) <= _SEEK_LIMIT:
-            out: dict[int, _KeyState] = {}
-            for aid in asset_ids:
-                row = conn.exec_driver_sql(
-                    "SELECT a.state, a.def_id, d.fields FROM asset_change AS a"
-                    " LEFT JOIN definition AS d ON d.id = a.def_id"
-                    " WHERE a.location_id = ? AND a.asset_id = ? AND a.loaded_at <= ?"
-                    " ORDER BY a.loaded_at DESC LIMIT 1",
-                    (loc, aid, at),
-                ).first()
-                if row is not None:
-                    out[aid] = (int(row[0]), row[1], row[2])
-            return out
+    def states(self, conn: Connection, loc: int, at: float) -> dict[int, _KeyState]:
+        """asset id -> (state, def_id, fingerprint) of every key's newest row
+        at or before `at`: a whole snapshot."""
         rows = conn.exec_driver_sql(
             "SELECT n.asset_id, n.state, n.def_id, d.fields FROM"
             " (SELECT asset_id, state, def_id, max(loaded_at) FROM asset_change"
@@ -86,40 +71,7 @@ class DefinitionReader:
             " LEFT JOIN definition AS d ON d.id = n.def_id",
             (loc, at),
         )
-        wanted = set(asset_ids) if asset_ids is not None else None
-        return {
-            int(aid): (int(state), def_id, fields)
-            for aid, state, def_id, fields in rows
-            if wanted is None or aid in wanted
-        }
-
-    def recorded_types(
-        self, conn: Connection, loc: int, asset_ids: list[int], lo: float, hi: float
-    ) -> dict[int, tuple[ChangeType, ...]]:
-        """Change types the sync recorded for these keys in (lo, hi]: what a
-        diff reports where a definition at either end is unknown."""
-        if not asset_ids:
-            return {}
-        where = "location_id = ? AND loaded_at > ? AND loaded_at <= ? AND changed = 1"
-        masks: dict[int, int] = {}
-        if len(asset_ids) <= 20:
-            for aid in asset_ids:
-                rows = conn.exec_driver_sql(
-                    f"SELECT types FROM asset_change WHERE {where} AND asset_id = ?",
-                    (loc, lo, hi, aid),
-                )
-                for (value,) in rows:
-                    masks[aid] = masks.get(aid, 0) | int(value)
-        else:
-            # SQLite has no bitwise-or aggregate; OR the bits one by one.
-            bits = " + ".join(f"max(types & {1 << i})" for i in range(len(CHANGE_ORDER)))
-            wanted = set(asset_ids)
-            rows = conn.exec_driver_sql(
-                f"SELECT asset_id, {bits} FROM asset_change WHERE {where} GROUP BY asset_id",
-                (loc, lo, hi),
-            )
-            masks = {int(aid): int(mask) for aid, mask in rows if aid in wanted}
-        return {aid: codec.mask_to_types(mask) for aid, mask in masks.items()}
+        return {int(aid): (int(state), def_id, fields) for aid, state, def_id, fields in rows}
 
     def keys(self, conn: Connection, ids: set[int]) -> dict[int, AssetKey]:
         """Asset keys by id; ids never change meaning, so they are kept in memory."""
@@ -138,6 +90,51 @@ class DefinitionReader:
                 self._key_by_id[int(ident)] = codec.key_from_text(text)
         known = self._key_by_id
         return {i: key for i in ids if (key := known.get(i)) is not None}
+
+    def _ends(
+        self, conn: Connection, loc: int, lo: float, hi: float, only: int | None
+    ) -> list[tuple[int, _KeyState, _KeyState, tuple[ChangeType, ...]]]:
+        """For every key changed in (lo, hi]: its state at `lo`, its state at
+        `hi`, and the change types recorded in between. One statement: the
+        changed keys come from the time index, each end state from one
+        primary-key seek, so the cost follows the changed keys, not the
+        location's whole history."""
+        bits = " + ".join(f"max(types & {1 << i})" for i in range(len(CHANGE_ORDER)))
+        where_only = " AND asset_id = :only" if only is not None else ""
+        sql = f"""
+            WITH touched AS (
+                SELECT DISTINCT asset_id FROM asset_change
+                WHERE location_id = :loc AND loaded_at > :lo AND loaded_at <= :hi
+                  AND changed = 1{where_only}),
+            ends AS (
+                SELECT t.asset_id,
+                  (SELECT state * {_PACK} + ifnull(def_id, 0) FROM asset_change AS a
+                    WHERE a.location_id = :loc AND a.asset_id = t.asset_id AND a.loaded_at <= :lo
+                    ORDER BY a.loaded_at DESC LIMIT 1) AS at_lo,
+                  (SELECT state * {_PACK} + ifnull(def_id, 0) FROM asset_change AS a
+                    WHERE a.location_id = :loc AND a.asset_id = t.asset_id AND a.loaded_at <= :hi
+                    ORDER BY a.loaded_at DESC LIMIT 1) AS at_hi,
+                  (SELECT {bits} FROM asset_change AS a
+                    WHERE a.location_id = :loc AND a.asset_id = t.asset_id AND a.loaded_at > :lo
+                      AND a.loaded_at <= :hi AND a.changed = 1) AS mask
+                FROM touched AS t)
+            SELECT e.asset_id, e.at_lo, e.at_hi, e.mask, dl.fields, dh.fields
+            FROM ends AS e
+            LEFT JOIN definition AS dl ON dl.id = e.at_lo % {_PACK}
+            LEFT JOIN definition AS dh ON dh.id = e.at_hi % {_PACK}
+        """
+        params: dict[str, Any] = {"loc": loc, "lo": lo, "hi": hi, "only": only}
+        out = []
+        for aid, at_lo, at_hi, mask, fields_lo, fields_hi in conn.exec_driver_sql(sql, params):
+            out.append(
+                (
+                    int(aid),
+                    _unpack(at_lo, fields_lo),
+                    _unpack(at_hi, fields_hi),
+                    codec.mask_to_types(int(mask or 0)),
+                )
+            )
+        return out
 
     def snapshot_at(self, location: str, loaded_at: float) -> dict[AssetKey, AssetDefinition]:
         """Every asset definition known after the load at `loaded_at` (keys
@@ -179,33 +176,18 @@ class DefinitionReader:
             loc = self._location_id(conn, location)
             if loc is None:
                 return []
-            sql = (
-                "SELECT DISTINCT asset_id FROM asset_change WHERE location_id = ?"
-                " AND loaded_at > ? AND loaded_at <= ? AND changed = 1"
-            )
-            params: tuple[Any, ...] = (loc, lo, hi)
+            only_id: int | None = None
             if only is not None:
-                aid = conn.execute(
+                only_id = conn.execute(
                     select(s.asset_key.c.id).where(s.asset_key.c.key == codec.key_to_text(only))
                 ).scalar()
-                if aid is None:
+                if only_id is None:
                     return []
-                sql += " AND asset_id = ?"
-                params += (aid,)
-            touched = sorted(int(row[0]) for row in conn.exec_driver_sql(sql, params))
-            before = self.states(conn, loc, from_at, touched)
-            after = self.states(conn, loc, to_at, touched)
-            unknown = [
-                aid
-                for aid in touched
-                if s.UNKNOWN in (before.get(aid, _GONE)[0], after.get(aid, _GONE)[0])
-            ]
-            recorded = self.recorded_types(conn, loc, unknown, lo, hi)
+            ends = self._ends(conn, loc, lo, hi, only_id)
             found: list[tuple[int, tuple[ChangeType, ...], _KeyState, _KeyState]] = []
-            for aid in touched:
-                old = before.get(aid, _GONE)
-                new = after.get(aid, _GONE)
-                types = _types(old, new, recorded.get(aid, ()))
+            for aid, at_lo, at_hi, recorded in ends:
+                old, new = (at_lo, at_hi) if from_at <= to_at else (at_hi, at_lo)
+                types = _types(old, new, recorded)
                 if types is not None:
                     found.append((aid, types, old, new))
             detailed = only is not None or len(found) <= DIFF_DETAIL_LIMIT
@@ -315,6 +297,13 @@ def _change(
         return change if change is not None and change.change_types else None
     types = tuple(t for t in stored if t not in (ChangeType.NEW, ChangeType.REMOVED))
     return AssetChange(key=key, change_types=types, old=old, new=new)
+
+
+def _unpack(packed: int | None, fields: bytes | None) -> _KeyState:
+    if packed is None:
+        return _GONE  # no row yet: the key did not exist
+    state, def_id = divmod(int(packed), _PACK)
+    return (state, def_id or None, fields)
 
 
 def _types(
