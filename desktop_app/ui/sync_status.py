@@ -50,11 +50,11 @@ def banner_text(state: Offline, now: float) -> str:
         reason = f"The server refused the token: {state.error}"
     else:
         reason = f"Sync failed: {state.error}"
-    if state.last_sync:
-        data = f"showing cached data from {formatting.age(now - state.last_sync)} ago"
-    else:
-        data = "no data cached yet"
+    since = formatting.clock(state.since)
+    if not state.last_sync:
+        return f"{reason} (since {since}); nothing is cached yet for this deployment."
+    age = formatting.age(now - state.last_sync)
     return (
-        f"{reason} (since {formatting.clock(state.since)}); {data}. "
+        f"{reason} (since {since}); showing cached data from {age} ago. "
         "History and details still open from the cache."
     )

@@ -40,7 +40,7 @@ def test_banner_says_since_when_and_how_old_the_data_is() -> None:
     assert text.startswith("Cannot reach http://127.0.0.1:3000/graphql (since 12:01:05)")
     assert "showing cached data from 5 min ago" in text
     empty = banner_text(_state(Unreachable("x"), last_sync=None), SINCE)
-    assert "no data cached yet" in empty
+    assert empty.endswith("nothing is cached yet for this deployment.")
 
 
 def test_other_failures_are_named() -> None:
