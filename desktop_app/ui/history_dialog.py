@@ -53,6 +53,7 @@ class HistoryDialog(QDialog):
         self.context = context
         self.location = location
         self.rollback_in_flight = False
+        self._awaiting_rollback = False
         self.children_dialogs: list[QDialog] = []
         self.setObjectName("historyDialog")
         self.setWindowTitle(f"{location} — load history")
@@ -151,6 +152,10 @@ class HistoryDialog(QDialog):
                 self.table.selectRow(row)
         self._update_heading()
         self.refresh_actions()
+        newest = self.model.newest
+        if self._awaiting_rollback and newest is not None and newest.action == "rollback":
+            self._awaiting_rollback = False
+            self.status_label.setText("Rolled back: the new load is at the top.")
 
     def _update_heading(self) -> None:
         total = self.model.total
@@ -284,7 +289,7 @@ class HistoryDialog(QDialog):
     def show_context_menu(self, pos: QPoint) -> None:
         if self.current_group() is None:
             return
-        self.build_context_menu().popup(self.table.viewport().mapToGlobal(pos))
+        self._popup(self.build_context_menu(), self.table.viewport().mapToGlobal(pos))
 
     # -- what the actions do ---------------------------------------------------
     def view_metadata(self) -> MetadataDialog | None:
@@ -355,14 +360,15 @@ class HistoryDialog(QDialog):
         self.rollback_in_flight = False
         self.refresh_actions()
         if outcome.ok:
-            self.status_label.setText("Rollback sent; the new load appears with the next sync.")
+            self.status_label.setText("Rollback accepted; waiting for the new load…")
+            self._awaiting_rollback = True
             self.rollback_succeeded.emit(self.location)
         else:
             self.status_label.setText("Rollback refused.")
             self.context.prompts.error(
                 self,
                 "Rollback refused",
-                f"The server did not roll back {self.location}: {outcome.message}",
+                f"{self.location} was not rolled back: {outcome.message}",
             )
         self.rollback_finished.emit(outcome.ok, outcome.message)
 
@@ -392,7 +398,7 @@ class HistoryDialog(QDialog):
             return
         menu = self.build_assets_menu(all_asset_lines(group), self)
         rect = self.table.visualRect(index)
-        menu.popup(self.table.viewport().mapToGlobal(rect.bottomLeft()))
+        self._popup(menu, self.table.viewport().mapToGlobal(rect.bottomLeft()))
 
     def _on_actions_button(self, index: QModelIndex) -> None:
         self.table.setCurrentIndex(index)
@@ -400,7 +406,12 @@ class HistoryDialog(QDialog):
 
     def _on_actions_arrow(self, index: QModelIndex, cell: QRect) -> None:
         self.table.setCurrentIndex(index)
-        self.build_actions_menu().popup(self.table.viewport().mapToGlobal(cell.bottomLeft()))
+        self._popup(self.build_actions_menu(), self.table.viewport().mapToGlobal(cell.bottomLeft()))
+
+    @staticmethod
+    def _popup(menu: QMenu, where: QPoint) -> None:
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(where)
 
     def _keep(self, dialog: QDialog) -> None:
         self.children_dialogs = [d for d in self.children_dialogs if d.isVisible()]

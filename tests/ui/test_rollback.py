@@ -76,6 +76,7 @@ def test_editor_rollback_adds_a_rollback_entry(
     assert newest.initiated_by == "editor@example.com"
     assert newest.deploy == target.deploy
     assert newest.rollback_target == target.loaded_at
+    assert dialog.status_label.text() == "Rolled back: the new load is at the top."
     text = dialog.model.index(0, dialog.model.column_named("Initiated by")).data()
     assert "rollback" in text
     assert window.context.prompts.shown == []  # type: ignore[attr-defined]
