@@ -180,3 +180,37 @@ def test_connection_is_remembered(
         assert again.viewer_label.text() == "admin@example.com (Admin)"
     finally:
         again.close()
+
+
+def test_token_from_the_environment(
+    qtbot: QtBot, demo_server: EmbeddedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert demo_server.url is not None
+    monkeypatch.setenv("DAGSTER_CLOUD_API_TOKEN", DEMO_USERS["launcher@example.com"][1])
+    window = create_main_window(["--url", demo_server.url, "--cache-dir", str(tmp_path)])
+    try:
+        with qtbot.waitSignal(window.round_done, timeout=15000) as blocker:
+            pass
+        assert blocker.args == [True]
+        assert window.viewer_label.text() == "launcher@example.com (Launcher)"
+    finally:
+        window.close()
+
+
+def test_connect_dialog_switches_and_remembers(
+    qtbot: QtBot, open_app: OpenApp, demo_server: EmbeddedServer
+) -> None:
+    assert demo_server.url is not None
+    window = open_app(demo_server.url)
+    dialog = window.open_connect_dialog()
+    assert dialog.objectName() == "connectDialog"
+    assert dialog.isVisible()
+    dialog.url.setText(demo_server.url)
+    dialog.token.setText(DEMO_USERS["org-admin@example.com"][1])
+    with qtbot.waitSignal(window.round_done, timeout=15000):
+        dialog.connect_button.click()
+    assert not dialog.isVisible()
+    assert window.viewer_label.text() == "org-admin@example.com (Organization Admin)"
+    saved = window.context.credentials.load()
+    assert saved == SavedConnection(url=demo_server.url)
+    assert window.context.credentials.token(saved.key) == DEMO_USERS["org-admin@example.com"][1]
