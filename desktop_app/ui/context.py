@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
@@ -75,13 +76,23 @@ class AppContext:
     def embedded(self) -> bool:
         return self.embedded_url is not None and self.connection.url == self.embedded_url
 
+    retired: list[tuple[Connection, bool]] = field(default_factory=list)
+
     def retire(self, old: Connection, *, keep_cache: bool) -> None:
         """Close a replaced connection on the writer thread, after any round
-        still using it."""
+        still using it (and, if the app quits first, in `close_retired`)."""
+        self.retired.append((old, keep_cache))
+        self.tasks.run_write("close connection", partial(_close, old, keep_cache))
 
-        def close() -> None:
-            old.client.close()
-            if not keep_cache:
-                old.cache.close()
+    def close_retired(self) -> None:
+        """After the task pool has shut down: close what it did not get to."""
+        for old, keep_cache in self.retired:
+            _close(old, keep_cache)
+        self.retired.clear()
 
-        self.tasks.run_write("close connection", close)
+
+def _close(connection: Connection, keep_cache: bool) -> None:
+    # Both closes may run twice (pool, then shutdown); both are idempotent.
+    connection.client.close()
+    if not keep_cache:
+        connection.cache.close()

@@ -432,6 +432,7 @@ class MainWindow(QMainWindow):
             self.connect_dialog.close()
         self.context.notifier.close()
         self.context.tasks.shutdown()
+        self.context.close_retired()
         connection = self.context.connection
         connection.client.close()
         connection.cache.close()
