@@ -91,10 +91,14 @@ def run(quick: bool, skip_gui: bool, work: Path) -> dict[str, Any]:
             figures.update(gui.measure(url, token, cache_dir, dataset.LARGEST))
         else:
             figures.update(client_bench.full_sync(url, token, cache_dir))
-        figures.update(client_bench.measure(url, token, cache_dir, dataset.LARGEST))
-        if "history_dialog_paint_ms" in figures and figures["history_sql_floor_ms"]:
+        page_rows = figures.get("history_rows_read")
+        figures.update(
+            client_bench.measure(url, token, cache_dir, dataset.LARGEST, page_rows=page_rows)
+        )
+        floor = figures.get("history_sql_floor_page_ms")
+        if "history_dialog_paint_ms" in figures and floor:
             figures["history_dialog_vs_sql_floor"] = round(
-                figures["history_dialog_paint_ms"] / figures["history_sql_floor_ms"], 2
+                figures["history_dialog_paint_ms"] / floor, 2
             )
         figures.update(server_bench.measure_history(url, token))
         figures.update(server_bench.measure_polling(url, token, 50, 5 if quick else 20))
