@@ -124,17 +124,15 @@ class DefinitionReader:
             LEFT JOIN definition AS dh ON dh.id = e.at_hi % {_PACK}
         """
         params: dict[str, Any] = {"loc": loc, "lo": lo, "hi": hi, "only": only}
-        out = []
-        for aid, at_lo, at_hi, mask, fields_lo, fields_hi in conn.exec_driver_sql(sql, params):
-            out.append(
-                (
-                    int(aid),
-                    _unpack(at_lo, fields_lo),
-                    _unpack(at_hi, fields_hi),
-                    codec.mask_to_types(int(mask or 0)),
-                )
-            )
-        return out
+        # Straight from the driver (inside the transaction the location lookup
+        # began): thousands of rows, where result objects would cost the most.
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        to_types = codec.mask_to_types
+        return [
+            (aid, _unpack(at_lo, fields_lo), _unpack(at_hi, fields_hi), to_types(mask or 0))
+            for aid, at_lo, at_hi, mask, fields_lo, fields_hi in driver.execute(sql, params)
+        ]
 
     def snapshot_at(self, location: str, loaded_at: float) -> dict[AssetKey, AssetDefinition]:
         """Every asset definition known after the load at `loaded_at` (keys
@@ -302,7 +300,7 @@ def _change(
 def _unpack(packed: int | None, fields: bytes | None) -> _KeyState:
     if packed is None:
         return _GONE  # no row yet: the key did not exist
-    state, def_id = divmod(int(packed), _PACK)
+    state, def_id = divmod(packed, _PACK)
     return (state, def_id or None, fields)
 
 
