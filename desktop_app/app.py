@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
@@ -162,9 +162,8 @@ def _screenshot_after_first_round(
     window: MainWindow, path: Path, history_path: Path | None
 ) -> None:
     def take(_ok: bool) -> None:
-        window.round_done.disconnect(take)
-        # One turn of the event loop so the refreshed table is laid out.
-        QTimer.singleShot(50, shoot)
+        # A moment for the refreshed table to be laid out and painted.
+        QTimer.singleShot(50, window, shoot)
 
     def shoot() -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,7 +176,7 @@ def _screenshot_after_first_round(
                 dialog.grab().save(str(history_path))
         window.close()
 
-    window.round_done.connect(take)
+    window.round_done.connect(take, Qt.ConnectionType.SingleShotConnection)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -56,6 +56,10 @@ class MainWindow(QMainWindow):
         self._shut_down = False
         self._last_error: BaseException | None = None
         self.setObjectName("mainWindow")
+        # Destroy the window (and every dialog it owns) on the GUI thread
+        # when it closes, never later from whichever thread happens to run
+        # Python's cycle collector: Qt widgets must die on the GUI thread.
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowIcon(icon(Icon.APP))
         self.resize(1100, 420)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from shiboken6 import isValid
 
 from desktop_app.app import create_main_window
 from desktop_app.server.demo import DEMO_USERS
@@ -57,7 +58,8 @@ def open_app(qtbot: QtBot, tmp_path: Path) -> Iterator[OpenApp]:
 
     yield _open
     for window in windows:
-        window.close()
+        if isValid(window):  # closing deletes the window
+            window.close()
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from pytestqt.qtbot import QtBot
+from shiboken6 import delete
 
 from desktop_app.core.backoff import Backoff
 from desktop_app.ui.poller import Poller
@@ -19,6 +20,9 @@ def tasks() -> Iterator[TaskRunner]:
     runner = TaskRunner()
     yield runner
     runner.shutdown()
+    # Delete now, on this thread, with every poller parented to it: Qt
+    # objects must not be left to a cycle collection on some other thread.
+    delete(runner)
 
 
 def test_task_delivers_result_on_gui_thread(qtbot: QtBot, tasks: TaskRunner) -> None:
@@ -76,7 +80,7 @@ def test_poller_skips_ticks_while_in_flight(qtbot: QtBot, tasks: TaskRunner) -> 
         release.wait(10)
         return "ok"
 
-    poller = Poller(tasks, lambda: slow_round, interval=60)
+    poller = Poller(tasks, lambda: slow_round, interval=60, parent=tasks)
     poller.start()
     assert poller.in_flight
     poller.tick()
@@ -96,7 +100,7 @@ def test_poller_drops_results_of_an_old_connection(qtbot: QtBot, tasks: TaskRunn
         release.wait(10)
         return "old"
 
-    poller = Poller(tasks, lambda: old_round, interval=60)
+    poller = Poller(tasks, lambda: old_round, interval=60, parent=tasks)
     poller.start()
     poller.reconnect(lambda: lambda: "new")
     results: list[object] = []
@@ -118,7 +122,9 @@ def test_poller_backs_off_and_recovers(qtbot: QtBot, tasks: TaskRunner) -> None:
             raise outcome
         return outcome
 
-    poller = Poller(tasks, lambda: flaky, interval=60, backoff=Backoff(base=0.01, jitter=0))
+    poller = Poller(
+        tasks, lambda: flaky, interval=60, backoff=Backoff(base=0.01, jitter=0), parent=tasks
+    )
     delays: list[float] = []
     poller.failed.connect(lambda _exc, delay: delays.append(delay))
     with qtbot.waitSignal(poller.synced, timeout=5000):
@@ -131,7 +137,7 @@ def test_poller_backs_off_and_recovers(qtbot: QtBot, tasks: TaskRunner) -> None:
 
 def test_poller_paused_does_not_tick(qtbot: QtBot, tasks: TaskRunner) -> None:
     calls: list[int] = []
-    poller = Poller(tasks, lambda: lambda: calls.append(1), interval=0.01)
+    poller = Poller(tasks, lambda: lambda: calls.append(1), interval=0.01, parent=tasks)
     poller.pause()
     poller.start()
     assert not poller.in_flight

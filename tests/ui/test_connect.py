@@ -6,6 +6,7 @@ import stat
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
+from shiboken6 import delete
 
 from desktop_app.server.demo import DEMO_USERS
 from desktop_app.server.runner import EmbeddedServer
@@ -38,6 +39,7 @@ def test_test_connection_reports_the_signed_in_user(
         assert settings.url == demo_server.url
     finally:
         tasks.shutdown()
+        delete(tasks)
 
 
 def test_a_wrong_token_is_reported(qtbot: QtBot, demo_server: EmbeddedServer) -> None:
@@ -55,6 +57,7 @@ def test_a_wrong_token_is_reported(qtbot: QtBot, demo_server: EmbeddedServer) ->
         assert "not-a-token" not in dialog.result_label.text()
     finally:
         tasks.shutdown()
+        delete(tasks)
 
 
 def test_dagster_plus_fields_build_the_cloud_url(qtbot: QtBot) -> None:
@@ -69,6 +72,7 @@ def test_dagster_plus_fields_build_the_cloud_url(qtbot: QtBot) -> None:
         assert dialog.token.echoMode() == dialog.token.EchoMode.Password
     finally:
         tasks.shutdown()
+        delete(tasks)
 
 
 def test_token_falls_back_to_a_private_file(tmp_path: Path) -> None:

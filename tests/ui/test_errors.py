@@ -6,6 +6,7 @@ import sys
 import threading
 
 from pytestqt.qtbot import QtBot
+from shiboken6 import delete
 
 from desktop_app.ui.errors import ErrorReporter
 from desktop_app.ui.prompts import RecordingPrompts
@@ -38,3 +39,4 @@ def test_exceptions_from_any_thread_reach_the_error_prompt(qtbot: QtBot) -> None
     assert "ValueError: on the GUI thread" in texts[0]
     assert "RuntimeError: on a worker thread" in texts[1]
     assert all(kind == "error" for kind, _title, _text in prompts.shown)
+    delete(reporter)
