@@ -39,7 +39,8 @@ def sql_floor(path: Path, location: str, limit: int = -1) -> float:
 
         def query() -> int:
             loads = conn.execute(
-                "SELECT loaded_at, * FROM load WHERE location_id = ? ORDER BY loaded_at DESC LIMIT ?",
+                "SELECT loaded_at, * FROM load WHERE location_id = ? "
+                "ORDER BY loaded_at DESC LIMIT ?",
                 (loc, limit),
             ).fetchall()
             changes = conn.execute(
