@@ -16,6 +16,10 @@ from typing import Any
 
 from desktop_app.core.diff import AssetChange, DiffSummary
 
+DEFINITIONS_HASH_KEY = "definitions_hash"
+"""Display-metadata key of a derived load (open-source webserver): the hash
+of its asset definitions, its only version identity."""
+
 
 class LoadStatus(StrEnum):
     LOADED = "LOADED"
@@ -38,6 +42,7 @@ class DeployInfo:
     commit_hash: str | None = None
     url: str | None = None
     provider: str | None = None
+    definitions_hash: str | None = None
 
     @classmethod
     def from_document(
@@ -69,6 +74,7 @@ class DeployInfo:
             commit_hash=text(git.get("commit_hash")) or text(display.get("commit_hash")),
             url=text(git.get("url")) or text(display.get("url")),
             provider=text(git.get("provider")) or text(display.get("provider")),
+            definitions_hash=text(display.get(DEFINITIONS_HASH_KEY)),
         )
 
 

@@ -18,9 +18,14 @@ from desktop_app.api.parse import LocationEntry, LocationStatus
 from desktop_app.cache.schema import REMOVED
 from desktop_app.cache.store import CachedLocation, HistoryCache
 from desktop_app.cache.writer import CacheWriter
-from desktop_app.core.assets import AssetDefinition, AssetKey
+from desktop_app.core.assets import AssetDefinition, AssetKey, snapshot_hash
 from desktop_app.core.diff import ChangeType
-from desktop_app.core.loads import LoadStatus, LocationLoad, LocationSummary
+from desktop_app.core.loads import (
+    DEFINITIONS_HASH_KEY,
+    LoadStatus,
+    LocationLoad,
+    LocationSummary,
+)
 from desktop_app.core.session import Capabilities
 from desktop_app.sync.derive import derive_rows
 
@@ -135,12 +140,18 @@ def _fetch(
     if entry is None or (newest is not None and entry.updated_at <= newest):
         return item
     failed = entry.error is not None
+    display = dict(entry.display_metadata)
+    if entry.definitions is not None:
+        # The webserver's metadata names only the code source, which stays
+        # the same when the code changes; the definitions' hash is what
+        # tells one version from another (and keeps them from collapsing).
+        display[DEFINITIONS_HASH_KEY] = snapshot_hash(entry.definitions)[:12]
     item.loads = [
         LocationLoad(
             location=status.name,
             loaded_at=entry.updated_at,
             status=LoadStatus.ERROR if failed else LoadStatus.LOADED,
-            display_metadata=dict(entry.display_metadata),
+            display_metadata=display,
             error=entry.error,
         )
     ]

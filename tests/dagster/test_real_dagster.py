@@ -143,6 +143,8 @@ def test_history_is_derived_from_reloads(start_webserver, tmp_path: Path):
         assert edited.new_loads == 1
         load3 = cache.history(LOCATION)[0]
         assert load3.summary.change_types == EXPECTED
+        # changed definitions are a new version: it does not collapse into the last one
+        assert [g.count for g in collapse(cache.history(LOCATION))] == [1, 2]
         diff = {c.key: c for c in cache.diff(LOCATION, load1.loaded_at, load3.loaded_at)}
         assert {k: c.change_types for k, c in diff.items()} == EXPECTED
         assert diff[("a",)].code_version is not None
