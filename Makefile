@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export QT_QPA_PLATFORM ?= $(if $(DISPLAY),,offscreen)
 
 .PHONY: run test test-dagster lint bench venv clean
 
