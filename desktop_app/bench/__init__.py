@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.bench import client as client_bench
-from desktop_app.bench import dataset
+from desktop_app.bench import dataset, server_load
 from desktop_app.bench.server_process import serving
 from desktop_app.core.roles import Role
-from desktop_app.server import bench as server_bench
 from desktop_app.server.accounts import add_user
 from desktop_app.server.storage import Storage
 
@@ -100,8 +99,8 @@ def run(quick: bool, skip_gui: bool, work: Path) -> dict[str, Any]:
             figures["history_dialog_vs_sql_floor"] = round(
                 figures["history_dialog_paint_ms"] / floor, 2
             )
-        figures.update(server_bench.measure_history(url, token))
-        figures.update(server_bench.measure_polling(url, token, 50, 5 if quick else 20))
+        figures.update(server_load.measure_history(url, token, dataset.LARGEST))
+        figures.update(server_load.measure_polling(url, token, 50, 5 if quick else 20))
         from desktop_app.bench import webserver
 
         figures.update(webserver.measure(url, token))
