@@ -30,7 +30,9 @@ def change_line(change: AssetChange) -> str:
         return f"{PLUS} {key_to_str(change.key)}"
     if ChangeType.REMOVED in change.change_types:
         return f"{MINUS} {key_to_str(change.key)}"
-    return f"{TILDE} {key_to_str(change.key)}  ({formatting.change_labels(change.change_types)})"
+    # Types are unknown for loads whose details the server never gave us.
+    labels = formatting.change_labels(change.change_types) or "changed"
+    return f"{TILDE} {key_to_str(change.key)}  ({labels})"
 
 
 def version_field(load: LocationLoad | None, name: str) -> str:
