@@ -10,6 +10,9 @@ loads must fit in 30 MB), so:
   load is the newest row at or before that load. It is a WITHOUT ROWID
   table keyed by (location, asset, loaded_at), so "the definition of this
   asset at that load" is one index seek.
+
+`rollback_note` keeps what no server has a field for: the reason a person
+gave when asking for a rollback. Version 2 added it.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # asset_change.state
 REMOVED = 0  # the key does not exist (after this load)
@@ -118,6 +121,25 @@ Index(
     asset_change.c.changed,
 )
 
+rollback_note = Table(
+    "rollback_note",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("location_id", Integer, ForeignKey("location.id"), nullable=False),
+    # `loaded_at` of the load rolled back to: what the rollback entry's
+    # `rollback_target` names once the sync brings it in.
+    Column("target_loaded_at", Float, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_by", Text),  # the viewer's email; None without identity
+    Column("submitted_at", Float, nullable=False),  # this machine's clock
+)
+Index(
+    "rollback_note_by_target",
+    rollback_note.c.location_id,
+    rollback_note.c.target_loaded_at,
+    rollback_note.c.submitted_at,
+)
+
 
 def create(conn: Connection) -> None:
     metadata.create_all(conn)
@@ -126,7 +148,13 @@ def create(conn: Connection) -> None:
 
 
 # version -> step that upgrades a file from that version to the next one.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+def _add_rollback_notes(conn: Connection) -> None:
+    rollback_note.create(conn, checkfirst=True)  # with its index
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _add_rollback_notes,
+}
 
 
 def migrate(conn: Connection, found: int) -> None:

@@ -9,7 +9,7 @@ caller learns this from `recovered_from` and re-syncs from the server.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from desktop_app.cache import codec, database
 from desktop_app.cache import schema as s
 from desktop_app.cache.definitions import DefinitionReader
+from desktop_app.cache.notes import CLOCK_SLACK, SAME_TIME, RollbackNote, note_for
 from desktop_app.cache.writer import CacheWriter
 from desktop_app.core.assets import AssetDefinition, AssetKey
 from desktop_app.core.diff import (
@@ -29,6 +30,7 @@ from desktop_app.core.diff import (
 )
 from desktop_app.core.loads import (
     AssetHistoryEntry,
+    LoadAction,
     LoadStatus,
     LocationLoad,
     LocationSummary,
@@ -219,6 +221,47 @@ class HistoryCache:
             for loaded_at, triggered_at, status, document, display, error in rows
         ]
 
+    # -- rollback notes (see notes.py) -----------------------------------------
+    def rollback_note(self, load: LocationLoad) -> RollbackNote | None:
+        """The reason given for the rollback entry `load` (None for other
+        entries, and for rollbacks asked for without one or elsewhere)."""
+        target = load.rollback_target
+        if load.action != LoadAction.ROLLBACK or target is None:
+            return None
+        c = s.rollback_note.c
+        with self.engine.connect() as conn:
+            loc = self._location_id(conn, load.location)
+            if loc is None:
+                return None
+            rows = conn.execute(
+                select(s.rollback_note)
+                .where(
+                    c.location_id == loc,
+                    c.target_loaded_at.between(target - SAME_TIME, target + SAME_TIME),
+                    c.submitted_at <= load.loaded_at + CLOCK_SLACK,
+                )
+                .order_by(c.submitted_at.desc())
+                .limit(1)
+            ).all()
+        return note_for(load, (_note(load.location, row) for row in rows))
+
+    def rollback_notes(self, loads: Sequence[LocationLoad]) -> dict[float, RollbackNote]:
+        """`rollback_note` for a page of one location's history, in one
+        query (none when the page holds no rollback): by `loaded_at`."""
+        rollbacks = [ld for ld in loads if ld.action == LoadAction.ROLLBACK and ld.rollback_target]
+        if not rollbacks:
+            return {}
+        location = rollbacks[0].location
+        c = s.rollback_note.c
+        with self.engine.connect() as conn:
+            loc = self._location_id(conn, location)
+            if loc is None:
+                return {}
+            rows = conn.execute(select(s.rollback_note).where(c.location_id == loc)).all()
+        notes = [_note(location, row) for row in rows]
+        found = {load.loaded_at: note_for(load, notes) for load in rollbacks}
+        return {at: note for at, note in found.items() if note is not None}
+
     # -- definitions (see definitions.py) ------------------------------------
     def snapshot_at(self, location: str, loaded_at: float) -> dict[AssetKey, AssetDefinition]:
         """Every asset definition known after the load at `loaded_at` (keys
@@ -250,6 +293,16 @@ def _fetch(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
     driver = conn.connection.driver_connection
     assert driver is not None
     return list(driver.execute(sql, params).fetchall())
+
+
+def _note(location: str, row: Any) -> RollbackNote:
+    return RollbackNote(
+        location=location,
+        target_loaded_at=float(row.target_loaded_at),
+        reason=str(row.reason),
+        requested_by=row.requested_by,
+        submitted_at=float(row.submitted_at),
+    )
 
 
 def _summary(changes: dict[AssetKey, tuple[ChangeType, ...]]) -> DiffSummary:

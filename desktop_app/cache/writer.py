@@ -1,6 +1,7 @@
 """Writes of one sync round, all inside one transaction (`HistoryCache.write()`).
 
-Only `sync.run_once` writes; if it raises, nothing of the round is kept.
+Only the cache-writer thread writes: `sync.run_once` (if it raises, nothing
+of the round is kept) and `sync.rollback`, which keeps the reason given.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from desktop_app.cache import codec
 from desktop_app.cache import schema as s
+from desktop_app.cache.notes import RollbackNote
 from desktop_app.core.assets import AssetDefinition, AssetKey
 from desktop_app.core.diff import ChangeType
 from desktop_app.core.loads import LocationLoad, LocationSummary
@@ -185,6 +187,17 @@ class CacheWriter:
                 }
                 for r in rows
             ],
+        )
+
+    def add_rollback_note(self, note: RollbackNote) -> None:
+        self.conn.execute(
+            s.rollback_note.insert().values(
+                location_id=self.location_id(note.location),
+                target_loaded_at=note.target_loaded_at,
+                reason=note.reason,
+                requested_by=note.requested_by,
+                submitted_at=note.submitted_at,
+            )
         )
 
     def update_location(self, summary: LocationSummary, heartbeat: str | None) -> None:

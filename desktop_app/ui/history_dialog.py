@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -25,19 +27,40 @@ from PySide6.QtWidgets import (
 from desktop_app.api.client import DeployOutcome
 from desktop_app.core.assets import AssetKey
 from desktop_app.core.links import commit_url
-from desktop_app.core.loads import LoadGroup, LoadStatus, LocationLoad
+from desktop_app.core.loads import LoadStatus, LocationLoad
 from desktop_app.sync.rollback import rollback
 from desktop_app.ui import actions as action_specs
 from desktop_app.ui.actions import HISTORY_ACTIONS, ActionContext
 from desktop_app.ui.asset_history_dialog import AssetHistoryDialog
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.delegates import PADDING, AssetLinesDelegate, LinkDelegate, SplitButtonDelegate
-from desktop_app.ui.history_model import AssetLine, HistoryModel, all_asset_lines, line_count
+from desktop_app.ui.history_model import (
+    AssetLine,
+    HistoryModel,
+    HistoryRow,
+    all_asset_lines,
+    line_count,
+)
 from desktop_app.ui.metadata_dialog import MetadataDialog
 from desktop_app.ui.resources import Icon, icon
 from desktop_app.ui.rollback_dialog import RollbackDialog
 
 log = logging.getLogger(__name__)
+
+
+class InitiatedByDelegate(QStyledItemDelegate):
+    """The "Initiated by" cell: wrapped when the row has room for two lines
+    (a rollback reason gets that room), and cut at its end rather than in
+    the middle (the view's default, right for image references), so that
+    "who (rollback: reason…" keeps who and the start of the reason."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideRight
+        if option.rect.height() >= 2 * option.fontMetrics.lineSpacing():
+            option.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
 
 
 class HistoryDialog(QDialog):
@@ -103,6 +126,10 @@ class HistoryDialog(QDialog):
         self.actions_delegate.clicked.connect(self._on_actions_button)
         self.actions_delegate.menu_requested.connect(self._on_actions_arrow)
         self.table.setItemDelegateForColumn(self.model.actions_column(), self.actions_delegate)
+        self.initiated_delegate = InitiatedByDelegate(self.table)
+        self.table.setItemDelegateForColumn(
+            self.model.column_named("Initiated by"), self.initiated_delegate
+        )
 
         bottom = QHBoxLayout()
         self.status_label = QLabel()
@@ -144,7 +171,12 @@ class HistoryDialog(QDialog):
         def fetch(limit: int, offset: int) -> list[LocationLoad]:
             return cache.history(location, limit=limit, offset=offset)
 
-        self.model.set_source(fetch, cache.history_count(location), keep=len(self.model.loads))
+        self.model.set_source(
+            fetch,
+            cache.history_count(location),
+            keep=len(self.model.loads),
+            notes=cache.rollback_notes,
+        )
         self._size_rows()
         if selected is not None:
             row = self.model.row_of(selected.loaded_at)
@@ -184,9 +216,9 @@ class HistoryDialog(QDialog):
             "Loaded": 140,
             "Status": 200,
             "Commit": 80,
-            "Image": 150,
+            "Image": 120,
             "Assets": 300,
-            "Initiated by": 210,
+            "Initiated by": 250,
         }
         for name, width in widths.items():
             header.resizeSection(self.model.column_named(name), width)
@@ -194,14 +226,15 @@ class HistoryDialog(QDialog):
         header.setStretchLastSection(True)
 
     def _size_rows(self, first: int = 0, last: int | None = None) -> None:
-        """Give rows with several asset lines their height (rows first..last)."""
+        """Give rows with several asset lines, or a rollback reason, their
+        height (rows first..last)."""
         vertical = self.table.verticalHeader()
         base = vertical.defaultSectionSize()
         line = self.table.fontMetrics().lineSpacing()
         rows = self.model.rows
         end = len(rows) - 1 if last is None else last
         for row in range(first, end + 1):
-            lines = line_count(rows[row])
+            lines = max(line_count(rows[row]), 2 if rows[row].note else 1)
             height = max(base, lines * line + 2 * PADDING) if lines > 1 else base
             if vertical.sectionSize(row) != height:
                 vertical.resizeSection(row, height)
@@ -214,7 +247,7 @@ class HistoryDialog(QDialog):
         self._size_rows(top.row(), bottom.row())
 
     # -- selection and actions -----------------------------------------------
-    def current_group(self) -> LoadGroup | None:
+    def current_group(self) -> HistoryRow | None:
         index = self.table.currentIndex()
         if not index.isValid():
             return None
@@ -293,10 +326,10 @@ class HistoryDialog(QDialog):
 
     # -- what the actions do ---------------------------------------------------
     def view_metadata(self) -> MetadataDialog | None:
-        load = self.current_load()
-        if load is None:
+        row = self.current_group()
+        if row is None:
             return None
-        dialog = MetadataDialog(load, self)
+        dialog = MetadataDialog(row.head, self, note=row.note)
         self._keep(dialog)
         dialog.show()
         return dialog
@@ -339,7 +372,9 @@ class HistoryDialog(QDialog):
         return dialog
 
     def start_rollback(self, target: LocationLoad, reason: str = "") -> bool:
-        """Send the rollback in the background; False when one is running."""
+        """Send the rollback in the background; False when one is running.
+        A non-empty `reason` is kept in the cache and shown on the rollback
+        entry once the sync brings it in."""
         if self.rollback_in_flight:
             return False
         self.rollback_in_flight = True
@@ -350,7 +385,14 @@ class HistoryDialog(QDialog):
         connection = self.context.connection
         self.context.tasks.run_write(
             "rollback",
-            partial(rollback, connection.client, connection.cache, self.location, target.loaded_at),
+            partial(
+                rollback,
+                connection.client,
+                connection.cache,
+                self.location,
+                target.loaded_at,
+                reason,
+            ),
             on_success=self._on_rollback_done,
             on_failure=self._on_rollback_error,
         )

@@ -1,14 +1,16 @@
 """The history dialog's table: one row per load, or per group of similar
-consecutive loads when collapsed (`core.loads.collapse`)."""
+consecutive loads when collapsed (`core.loads.collapse`), with the reason
+given for a rollback when this computer kept one (`cache.notes`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 
+from desktop_app.cache.notes import RollbackNote
 from desktop_app.core.assets import AssetKey, key_to_str
 from desktop_app.core.diff import ChangeType
 from desktop_app.core.links import commit_url
@@ -21,6 +23,16 @@ from desktop_app.ui.roles import ASSET_LINES_ROLE
 MAX_ASSET_LINES = 4
 PLUS, MINUS, TILDE = "+", "\u2212", "~"
 TIMES = "\u00d7"
+REASON_CHARS = 48
+"""A rollback reason longer than this is cut short in the cell (the tooltip has it all)."""
+
+
+@dataclass(frozen=True)
+class HistoryRow(LoadGroup):
+    """A row: a group of loads, and the note of its newest load when that is
+    a rollback someone gave a reason for."""
+
+    note: RollbackNote | None = None
 
 
 @dataclass(frozen=True)
@@ -118,22 +130,45 @@ def _status_display(group: LoadGroup) -> str:
     return "Loaded"
 
 
-def _initiated_display(group: LoadGroup) -> str:
-    load = group.head
+def short_reason(reason: str) -> str:
+    """The reason on one line, cut at a word near REASON_CHARS."""
+    text = " ".join(reason.split())
+    if len(text) <= REASON_CHARS:
+        return text
+    cut = text[: REASON_CHARS - 1]
+    space = cut.rfind(" ")
+    if space > REASON_CHARS // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:") + "\u2026"
+
+
+def _initiated_display(row: HistoryRow) -> str:
+    load = row.head
     who = load.initiated_by or ""
     action = load.action
     if action and action != "deploy":
+        if row.note is not None:
+            action = f"{action}: {short_reason(row.note.reason)}"
         return f"{who} ({action})" if who else action
     return who
 
 
-def _initiated_tip(group: LoadGroup) -> str | None:
-    load = group.head
-    if load.action == "rollback":
-        target = load.rollback_target
-        when = formatting.exact_time(target) if target else "an earlier load"
-        return f"Rolled back to the version loaded {when}"
-    return None
+def _initiated_tip(row: HistoryRow) -> str | None:
+    load = row.head
+    if load.action != "rollback":
+        return None
+    target = load.rollback_target
+    when = formatting.exact_time(target) if target else "an earlier load"
+    tip = f"Rolled back to the version loaded {when}"
+    note = row.note
+    if note is not None:
+        asked = f"Asked by {note.requested_by}" if note.requested_by else "Asked"
+        tip += (
+            f"\nReason: {note.reason}"
+            f"\n{asked} at {formatting.exact_time(note.submitted_at)}"
+            " (the reason is kept only on this computer)"
+        )
+    return tip
 
 
 def _commit_link(group: LoadGroup) -> str | None:
@@ -149,7 +184,7 @@ def _commit_tip(group: LoadGroup) -> str | None:
     return f"{deploy.commit_hash}\n{url}" if url else deploy.commit_hash
 
 
-COLUMNS: tuple[Column[LoadGroup], ...] = (
+COLUMNS: tuple[Column[HistoryRow], ...] = (
     Column(
         "Loaded",
         _loaded_display,
@@ -188,9 +223,13 @@ PAGE_SIZE = 200
 Fetch = Callable[[int, int], list[LocationLoad]]
 """(limit, offset) -> loads, newest first: a page of a location's history."""
 
+NoteLookup = Callable[[Sequence[LocationLoad]], Mapping[float, RollbackNote]]
+"""loads -> the rollback notes of those loads, by `loaded_at`."""
 
-class HistoryModel(RowTableModel[LoadGroup]):
-    """Rows are `LoadGroup`s (single-load groups when not collapsed).
+
+class HistoryModel(RowTableModel[HistoryRow]):
+    """Rows are `HistoryRow`s: groups of loads (single-load groups when not
+    collapsed), each with the rollback note of its newest load, if any.
 
     With a source (`set_source`) the history is read a page at a time;
     Qt's views call `fetchMore` when scrolled to the end. Appending loads
@@ -205,6 +244,8 @@ class HistoryModel(RowTableModel[LoadGroup]):
         self._collapsed = True
         self._lines: dict[int, tuple[AssetLine, ...]] = {}
         self._fetch: Fetch | None = None
+        self._lookup_notes: NoteLookup | None = None
+        self._notes: dict[float, RollbackNote] = {}
         self._total = 0
         self.page_size = page_size
 
@@ -226,7 +267,7 @@ class HistoryModel(RowTableModel[LoadGroup]):
     def collapsed(self) -> bool:
         return self._collapsed
 
-    def set_rows(self, rows: Sequence[LoadGroup]) -> None:
+    def set_rows(self, rows: Sequence[HistoryRow]) -> None:
         self._lines = {}
         super().set_rows(rows)
 
@@ -241,19 +282,39 @@ class HistoryModel(RowTableModel[LoadGroup]):
         return super().data(index, role)
 
     # -- content -------------------------------------------------------------------
-    def set_loads(self, loads: list[LocationLoad]) -> None:
-        """Show exactly these loads (no paging)."""
+    def set_loads(
+        self, loads: list[LocationLoad], notes: Mapping[float, RollbackNote] | None = None
+    ) -> None:
+        """Show exactly these loads (no paging), with these rollback notes."""
         self._fetch = None
+        self._lookup_notes = None
+        self._notes = dict(notes or {})
         self._total = len(loads)
         self._loads = list(loads)
         self._regroup()
 
-    def set_source(self, fetch: Fetch, total: int, keep: int = 0) -> None:
-        """Read the newest page (or `keep` loads, to keep what was shown)."""
+    def set_source(
+        self, fetch: Fetch, total: int, keep: int = 0, notes: NoteLookup | None = None
+    ) -> None:
+        """Read the newest page (or `keep` loads, to keep what was shown);
+        `notes` is asked for the rollback notes of each page read."""
         self._fetch = fetch
+        self._lookup_notes = notes
+        self._notes = {}
         self._total = total
-        self._loads = fetch(max(self.page_size, keep), 0)
+        self._loads = self._read(max(self.page_size, keep), 0)
         self._regroup()
+
+    def _read(self, limit: int, offset: int) -> list[LocationLoad]:
+        assert self._fetch is not None
+        loads = self._fetch(limit, offset)
+        if self._lookup_notes is not None and loads:
+            self._notes.update(self._lookup_notes(loads))
+        return loads
+
+    def _rows_of(self, groups: Iterable[LoadGroup]) -> list[HistoryRow]:
+        notes = self._notes
+        return [HistoryRow(g.loads, notes.get(g.head.loaded_at)) for g in groups]
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and self._fetch is not None and len(self._loads) < self._total
@@ -261,8 +322,7 @@ class HistoryModel(RowTableModel[LoadGroup]):
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if not self.canFetchMore(parent):
             return
-        assert self._fetch is not None
-        more = self._fetch(self.page_size, len(self._loads))
+        more = self._read(self.page_size, len(self._loads))
         if not more:
             self._total = len(self._loads)  # the history shrank meanwhile
             return
@@ -281,15 +341,15 @@ class HistoryModel(RowTableModel[LoadGroup]):
         if self._collapsed and self._rows:
             # The last group may continue into the new page.
             last = len(self._rows) - 1
-            groups = collapse([*self._rows[last].loads, *more])
+            groups = self._rows_of(collapse([*self._rows[last].loads, *more]))
             self._rows[last] = groups[0]
             self._lines.pop(last, None)
             self.dataChanged.emit(self.index(last, 0), self.index(last, len(self.columns) - 1))
             added = groups[1:]
         elif self._collapsed:
-            added = collapse(more)
+            added = self._rows_of(collapse(more))
         else:
-            added = [LoadGroup((load,)) for load in more]
+            added = self._rows_of(LoadGroup((load,)) for load in more)
         if added:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
@@ -303,9 +363,9 @@ class HistoryModel(RowTableModel[LoadGroup]):
 
     def _regroup(self) -> None:
         if self._collapsed:
-            self.set_rows(collapse(self._loads))
+            self.set_rows(self._rows_of(collapse(self._loads)))
         else:
-            self.set_rows([LoadGroup((load,)) for load in self._loads])
+            self.set_rows(self._rows_of(LoadGroup((load,)) for load in self._loads))
 
     def row_of(self, loaded_at: float) -> int | None:
         for number, group in enumerate(self._rows):

@@ -1,5 +1,5 @@
-""" "View metadata": the location document a load deployed and its display
-metadata."""
+""" "View metadata": the location document a load deployed, its display
+metadata and, for a rollback, the reason given for it (kept only locally)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.cache.notes import RollbackNote
 from desktop_app.core.loads import LocationLoad
 from desktop_app.ui import formatting
 
@@ -27,12 +28,18 @@ def document_text(load: LocationLoad) -> str:
 
 
 class MetadataDialog(QDialog):
-    def __init__(self, load: LocationLoad, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        load: LocationLoad,
+        parent: QWidget | None = None,
+        note: RollbackNote | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("metadataDialog")
         self.setWindowTitle(f"{load.location} — {formatting.exact_time(load.loaded_at)}")
         self.resize(780, 640)
         self.load = load
+        self.note = note
 
         layout = QVBoxLayout(self)
         display = QGroupBox("Display metadata")
@@ -45,6 +52,21 @@ class MetadataDialog(QDialog):
         else:
             form.addRow(QLabel("None"))
         layout.addWidget(display)
+
+        if note is not None:
+            reason_box = QGroupBox("Rollback reason (kept only on this computer)")
+            reason_box.setObjectName("metadataRollbackNote")
+            reason_form = QFormLayout(reason_box)
+            self.reason = QLabel(note.reason)
+            self.reason.setObjectName("metadataRollbackReason")
+            self.reason.setWordWrap(True)
+            self.reason.setTextInteractionFlags(
+                self.reason.textInteractionFlags().TextSelectableByMouse
+            )
+            reason_form.addRow("Reason:", self.reason)
+            reason_form.addRow("Asked by:", QLabel(note.requested_by or "unknown"))
+            reason_form.addRow("Submitted:", QLabel(formatting.exact_time(note.submitted_at)))
+            layout.addWidget(reason_box)
 
         if load.error:
             error_box = QGroupBox("Load error")

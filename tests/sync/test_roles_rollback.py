@@ -120,3 +120,62 @@ def test_role_is_inferred_from_permissions_without_the_user_list(demo_server, em
     assert viewer.email == email
     assert viewer.role == inferred
     assert viewer.role_inferred
+
+
+def test_the_reason_for_an_accepted_rollback_is_kept_for_its_entry(empty_server, cache):
+    register(empty_server, "img:1", V1)
+    register(empty_server, "img:2", V2)
+    with client_for(empty_server) as client:
+        deploy(client, "loc", "img:1")
+        deploy(client, "loc", "img:2")
+        run_once(client, cache)
+        newest, older = cache.history("loc")
+        refused = rollback(client, cache, "loc", newest.loaded_at, "it is running already")
+        assert not refused.ok
+        outcome = rollback(client, cache, "loc", older.loaded_at, "  orders job broke \n")
+        assert outcome.ok, outcome.message
+        run_once(client, cache)
+    entry = cache.history("loc", limit=1)[0]
+    assert entry.rollback_target == older.loaded_at
+    note = cache.rollback_note(entry)
+    assert note is not None
+    assert (note.reason, note.requested_by) == ("orders job broke", "editor@example.com")
+    assert note.target_loaded_at == older.loaded_at
+    assert cache.rollback_notes(cache.history("loc")) == {entry.loaded_at: note}
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_a_rollback_without_a_reason_keeps_no_note(empty_server, cache, reason):
+    register(empty_server, "img:1", V1)
+    register(empty_server, "img:2", V2)
+    with client_for(empty_server) as client:
+        deploy(client, "loc", "img:1")
+        deploy(client, "loc", "img:2")
+        run_once(client, cache)
+        older = cache.history("loc")[1]
+        assert rollback(client, cache, "loc", older.loaded_at, reason).ok
+        run_once(client, cache)
+    entry = cache.history("loc", limit=1)[0]
+    assert entry.action == "rollback"
+    assert cache.rollback_note(entry) is None
+
+
+def test_a_rollback_the_server_refuses_keeps_no_note(empty_server, cache):
+    """The client-side check passes (the token's viewer is an Editor there);
+    the server answers UnauthorizedError after a grant was withdrawn."""
+    register(empty_server, "img:1", V1)
+    register(empty_server, "img:2", V2)
+    with client_for(empty_server) as editor:
+        deploy(editor, "loc", "img:1")
+        deploy(editor, "loc", "img:2")
+    token = empty_server.add_user("grant@example.com", Role.VIEWER, {"loc": Role.EDITOR})
+    with client_for(empty_server, token) as client:
+        run_once(client, cache)
+        older = cache.history("loc")[1]
+        client.viewer()  # asked now, while the grant still holds
+        empty_server.add_user("grant@example.com", Role.VIEWER, {})
+        outcome = rollback(client, cache, "loc", older.loaded_at, "should not be kept")
+    assert not outcome.ok
+    assert outcome.kind == "UnauthorizedError"
+    with cache.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM rollback_note").scalar() == 0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 
+from desktop_app.cache.notes import RollbackNote
 from desktop_app.core.assets import AssetDefinition, MetadataValue
 from desktop_app.core.diff import AssetChange, ChangeType, DictDiff, DiffSummary, ValueDiff
 from desktop_app.core.loads import (
@@ -201,7 +203,7 @@ def test_paged_history_groups_like_the_whole(
         model.fetchMore()
     qtmodeltester.check(model)
     expected = collapse(LOADS) if collapsed else [LoadGroup((load,)) for load in LOADS]
-    assert model.rows == expected
+    assert [row.loads for row in model.rows] == [group.loads for group in expected]
     assert fetched[0] == (page_size, 0)
     assert fetched[1] == (page_size, page_size)
 
@@ -213,3 +215,49 @@ def test_fetch_until_reads_older_pages() -> None:
     assert model.fetch_until(10.0)
     assert model.row_of(10.0) is not None
     assert not model.fetch_until(99.0)
+
+
+def test_a_rollback_row_shows_the_reason_given_for_it(qtmodeltester: Any) -> None:
+    reason = "orders job fails since 14:02 because the new partition mapping drops late data"
+    note = RollbackNote("etl", 10.0, reason, "editor@example.com", 49.0)
+    model = HistoryModel()
+    model.set_loads(LOADS, notes={50.0: note})
+    qtmodeltester.check(model)
+    column = model.column_named("Initiated by")
+    text = model.index(0, column).data()
+    assert text.startswith("editor@example.com (rollback: orders job fails since")
+    assert text.endswith("\u2026)")
+    assert len(text) < len(reason)
+    tip = model.index(0, column).data(Qt.ItemDataRole.ToolTipRole)
+    assert f"Reason: {reason}" in tip
+    assert "editor@example.com" in tip
+    assert model.row_at(0).note == note
+    assert all(model.row_at(row).note is None for row in range(1, model.rowCount()))
+    assert "Reason" not in (model.index(1, column).data(Qt.ItemDataRole.ToolTipRole) or "")
+
+
+def test_a_short_reason_is_shown_whole_and_on_one_line() -> None:
+    note = RollbackNote("etl", 10.0, "orders\njob broke", "editor@example.com", 49.0)
+    model = HistoryModel()
+    model.set_loads(LOADS, notes={50.0: note})
+    text = model.index(0, model.column_named("Initiated by")).data()
+    assert text == "editor@example.com (rollback: orders job broke)"
+
+
+@pytest.mark.parametrize("page_size", [1, 3])
+def test_paged_history_asks_for_the_notes_of_each_page(page_size: int) -> None:
+    note = RollbackNote("etl", 10.0, "orders job broke", "editor@example.com", 49.0)
+    asked: list[list[float]] = []
+
+    def notes(loads: Sequence[LocationLoad]) -> dict[float, RollbackNote]:
+        asked.append([load.loaded_at for load in loads])
+        return {50.0: note} if any(load.loaded_at == 50.0 for load in loads) else {}
+
+    model = HistoryModel(page_size=page_size)
+    model.set_source(lambda limit, offset: LOADS[offset : offset + limit], len(LOADS), notes=notes)
+    while model.canFetchMore():
+        model.fetchMore()
+    assert [at for page in asked for at in page] == [load.loaded_at for load in LOADS]
+    assert model.row_at(0).note == note
+    text = model.index(0, model.column_named("Initiated by")).data()
+    assert text == "editor@example.com (rollback: orders job broke)"
