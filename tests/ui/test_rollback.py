@@ -10,25 +10,15 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.api.errors import Unauthorized
-from desktop_app.core.loads import LoadStatus, LocationLoad
+from desktop_app.core.loads import LoadStatus
 from desktop_app.server.demo import DEMO_USERS
 from desktop_app.server.runner import EmbeddedServer
-from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.prompts import RecordingPrompts
+from tests.ui.helpers import older_version
 
 OpenApp = Callable[..., MainWindow]
 LOCATION = "analytics_core"
-
-
-def _older_version(dialog: HistoryDialog) -> LocationLoad:
-    newest = dialog.model.newest
-    assert newest is not None
-    return next(
-        load
-        for load in dialog.model.loads[1:]
-        if load.status == LoadStatus.LOADED and load.deploy != newest.deploy
-    )
 
 
 def test_editor_rollback_adds_a_rollback_entry(
@@ -39,7 +29,7 @@ def test_editor_rollback_adds_a_rollback_entry(
     dialog = window.open_history(LOCATION)
     dialog.collapse_box.setChecked(False)
     before = len(dialog.model.loads)
-    target = _older_version(dialog)
+    target = older_version(dialog)
     assert dialog.select_load(target.loaded_at)
 
     confirm = dialog.request_rollback()
@@ -116,7 +106,7 @@ def test_refused_rollback_is_reported_and_changes_nothing(
     window = open_app(demo_server.url)
     dialog = window.open_history(LOCATION)
     dialog.collapse_box.setChecked(False)
-    target = _older_version(dialog)
+    target = older_version(dialog)
     before = len(dialog.model.loads)
     window.poller.stop()
     viewer = ConnectionSettings(url=demo_server.url, token=DEMO_USERS["viewer@example.com"][1])

@@ -11,30 +11,20 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.api.client import ConnectionSettings
 from desktop_app.cache.store import HistoryCache
-from desktop_app.core.loads import LoadStatus, LocationLoad
 from desktop_app.server.demo import DEMO_USERS
 from desktop_app.server.runner import EmbeddedServer
 from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.main_window import MainWindow
+from tests.ui.helpers import older_version
 
 OpenApp = Callable[..., MainWindow]
 LOCATION = "analytics_core"
 
 
-def _older_version(dialog: HistoryDialog) -> LocationLoad:
-    newest = dialog.model.newest
-    assert newest is not None
-    return next(
-        load
-        for load in dialog.model.loads[1:]
-        if load.status == LoadStatus.LOADED and load.deploy != newest.deploy
-    )
-
-
 def _roll_back(qtbot: QtBot, window: MainWindow, dialog: HistoryDialog, reason: str) -> None:
     """Confirm a rollback to an older version with `reason` and wait for the
     sync it starts (the dialog reloads before `round_done`)."""
-    target = _older_version(dialog)
+    target = older_version(dialog)
     assert dialog.select_load(target.loaded_at)
     confirm = dialog.request_rollback()
     assert confirm is not None
@@ -121,7 +111,7 @@ def test_a_refused_rollback_records_no_reason(
     assert demo_server.url is not None
     window = open_app(demo_server.url)
     dialog = window.open_history(LOCATION)
-    target = _older_version(dialog)
+    target = older_version(dialog)
     window.poller.stop()
     viewer = ConnectionSettings(url=demo_server.url, token=DEMO_USERS["viewer@example.com"][1])
     window.connect_to(viewer, None)
