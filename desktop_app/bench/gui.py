@@ -4,7 +4,9 @@ of the largest location (time to first paint, collapse toggle), peak RSS."""
 
 from __future__ import annotations
 
+import gc
 import resource
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.app import create_main_window, tune_garbage_collector
+from desktop_app.app import create_main_window, tune_interpreter
 
 HEARTBEAT_MS = 5
 
@@ -36,7 +38,10 @@ def measure(url: str, token: str, cache_dir: Path, location: str) -> dict[str, A
     window = create_main_window(
         ["--url", url, "--token", token, "--cache-dir", str(cache_dir), "--poll-interval", "3600"]
     )
-    tune_garbage_collector()  # as `desktop-app` does after start-up
+    # As `desktop-app` does after start-up; undone below so the client and
+    # server figures measured next in this process are not affected.
+    switch, thresholds = sys.getswitchinterval(), gc.get_threshold()
+    tune_interpreter()
     gaps: list[float] = []
     clock = QElapsedTimer()
     clock.start()
@@ -98,4 +103,7 @@ def measure(url: str, token: str, cache_dir: Path, location: str) -> dict[str, A
     )
     window.close()
     app.processEvents()
+    sys.setswitchinterval(switch)
+    gc.set_threshold(*thresholds)
+    gc.unfreeze()
     return figures
