@@ -85,15 +85,21 @@ def history(
     try:
         if cache.recovered_from is not None:
             err.write(f"The cache file was damaged; moved it to {cache.recovered_from}.\n")
+        synced = True
         try:
             run_once(client, cache)
         except ApiError as exc:
-            err.write(f"Sync failed: {exc} Showing the cached history.\n")
-            code = 1
+            err.write(f"Sync failed: {exc}\n")
+            synced, code = False, 1
         names = {loc.name for loc in cache.locations()}
         if args.location not in names and cache.history_count(args.location) == 0:
-            err.write(f"No code location named {args.location!r}.\n")
+            if synced:
+                err.write(f"No code location named {args.location!r}.\n")
+            else:
+                err.write(f"No cached history of {args.location!r} to show.\n")
             return 1
+        if not synced:
+            err.write("Showing the cached history.\n")
         loads = cache.history(args.location)
         groups = [LoadGroup((load,)) for load in loads] if args.all else collapse(loads)
         if args.json:

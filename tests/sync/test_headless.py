@@ -111,3 +111,13 @@ def test_offline_history_prints_the_cache_and_exits_1(empty_server, tmp_path, ca
     captured = capsys.readouterr()
     assert json.loads(captured.out) == online
     assert "Sync failed: Cannot reach 127.0.0.1" in captured.err
+
+
+def test_a_refused_token_with_nothing_cached_says_so(empty_server, tmp_path, capsys):
+    args = _history(empty_server, tmp_path)
+    args[args.index("--token") + 1] = "not-a-token"
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "refused the API token" in err
+    assert "No cached history of 'loc'" in err
+    assert "Showing the cached history" not in err
