@@ -281,6 +281,28 @@ class HistoryCache:
         """One asset's change between two loads, with full details."""
         return self._reader.asset_diff(location, key, from_loaded_at, to_loaded_at)
 
+    def lacks_change_types(self, location: str, key: AssetKey) -> bool:
+        """True when some load changed `key` in ways the cache does not know
+        (seen only in history; the server can tell, per asset)."""
+        c = s.asset_change.c
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(c.loaded_at)
+                .join(s.location, s.location.c.id == c.location_id)
+                .join(s.asset_key, s.asset_key.c.id == c.asset_id)
+                .where(
+                    and_(
+                        s.location.c.name == location,
+                        s.asset_key.c.key == codec.key_to_text(key),
+                        c.changed == 1,
+                        c.types == 0,
+                        c.state != s.REMOVED,
+                    )
+                )
+                .limit(1)
+            ).first()
+        return row is not None
+
     def asset_history(self, location: str, key: AssetKey) -> list[AssetHistoryEntry]:
         """Every load that changed `key`, newest first."""
         return self._reader.asset_history(location, key)

@@ -189,6 +189,35 @@ class CacheWriter:
             ],
         )
 
+    def fill_change_types(
+        self, location: str, key: AssetKey, found: Mapping[float, tuple[ChangeType, ...]]
+    ) -> int:
+        """Record the change types the server reports for loads that changed
+        `key` but whose types were not known; rows that have types keep
+        them. Returns how many rows were filled."""
+        loc = self.location_id(location)
+        aid = self.asset_ids([key])[key]
+        c = s.asset_change.c
+        filled = 0
+        for loaded_at, types in found.items():
+            mask = codec.types_to_mask(types)
+            if not mask:
+                continue
+            filled += self.conn.execute(
+                s.asset_change.update()
+                .where(
+                    and_(
+                        c.location_id == loc,
+                        c.asset_id == aid,
+                        c.loaded_at == loaded_at,
+                        c.changed == 1,
+                        c.types == 0,
+                    )
+                )
+                .values(types=mask)
+            ).rowcount
+        return filled
+
     def add_rollback_note(self, note: RollbackNote) -> None:
         self.conn.execute(
             s.rollback_note.insert().values(

@@ -28,12 +28,14 @@ from desktop_app.core.loads import (
 )
 from desktop_app.core.session import Capabilities
 from desktop_app.sync.derive import derive_rows
+from desktop_app.sync.details import asset_change_types
 
 HISTORY_PAGE = 100
 DETAIL_BUDGET = 100
 """At most this many assets per location and round get their change types
 from `assetDiffHistory` (one request or more each); beyond it, modified
-assets of loads we did not see as current keep unknown change types."""
+assets of loads we did not see as current keep unknown change types until
+someone opens that asset's history (`details.fill_asset_details`)."""
 
 
 @dataclass(frozen=True)
@@ -194,15 +196,8 @@ def _details(
     oldest = loads[0].loaded_at
     details: dict[tuple[AssetKey, float], tuple[ChangeType, ...]] = {}
     for key in wanted[:DETAIL_BUDGET]:
-        cursor: str | None = None
-        while True:
-            page = client.asset_diff_history(key, HISTORY_PAGE, cursor)
-            for entry in page:
-                if entry.location == location and entry.loaded_at >= oldest:
-                    details[(key, entry.loaded_at)] = entry.change_types
-            if len(page) < HISTORY_PAGE or page[-1].loaded_at < oldest:
-                break
-            cursor = repr(page[-1].loaded_at)
+        for loaded_at, types in asset_change_types(client, location, key, oldest).items():
+            details[(key, loaded_at)] = types
     return details
 
 

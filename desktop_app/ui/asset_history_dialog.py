@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QTableView,
@@ -27,19 +28,14 @@ class AssetHistoryDialog(QDialog):
         self.setObjectName("assetHistoryDialog")
         self.setWindowTitle(f"{key_to_str(key)} — change history")
         self.resize(1080, 420)
+        self.cache = cache
         self.location = location
         self.key = key
 
         self.model = AssetHistoryModel(self)
-        self.model.set_entries(cache.asset_history(location, key))
-
         layout = QVBoxLayout(self)
-        count = len({row.loaded_at for row in self.model.rows})
-        heading = QLabel(
-            f"<b>{key_to_str(key)}</b> in {location}: changed by {count} "
-            f"load{'s' if count != 1 else ''}"
-        )
-        layout.addWidget(heading)
+        self.heading = QLabel()
+        layout.addWidget(self.heading)
 
         self.table = QTableView(self)
         self.table.setObjectName("assetHistoryTable")
@@ -56,6 +52,21 @@ class AssetHistoryDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         layout.addWidget(self.table, 1)
 
+        bottom = QHBoxLayout()
+        self.status_label = QLabel()
+        self.status_label.setObjectName("assetHistoryStatus")
+        bottom.addWidget(self.status_label, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        bottom.addWidget(buttons)
+        layout.addLayout(bottom)
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-read this asset's history from the cache."""
+        self.model.set_entries(self.cache.asset_history(self.location, self.key))
+        count = len({row.loaded_at for row in self.model.rows})
+        self.heading.setText(
+            f"<b>{key_to_str(self.key)}</b> in {self.location}: changed by {count} "
+            f"load{'s' if count != 1 else ''}"
+        )

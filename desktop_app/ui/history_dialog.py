@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 
+import shiboken6
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -28,6 +29,7 @@ from desktop_app.api.client import DeployOutcome
 from desktop_app.core.assets import AssetKey
 from desktop_app.core.links import commit_url
 from desktop_app.core.loads import LoadStatus, LocationLoad
+from desktop_app.sync.details import fill_asset_details
 from desktop_app.sync.rollback import rollback
 from desktop_app.ui import actions as action_specs
 from desktop_app.ui.actions import HISTORY_ACTIONS, ActionContext
@@ -348,9 +350,36 @@ class HistoryDialog(QDialog):
             self.status_label.setText(f"Copied {load.deploy.commit_hash}")
 
     def open_asset_history(self, key: AssetKey) -> AssetHistoryDialog:
-        dialog = AssetHistoryDialog(self.context.connection.cache, self.location, key, self)
+        connection = self.context.connection
+        dialog = AssetHistoryDialog(connection.cache, self.location, key, self)
         self._keep(dialog)
         dialog.show()
+        if connection.cache.lacks_change_types(self.location, key):
+            # Loads seen only in history name this asset without saying how
+            # it changed; the server tells per asset. Ask in the background.
+            dialog.status_label.setText("Asking the server how older loads changed it…")
+
+            def filled(count: object) -> None:
+                if not shiboken6.isValid(dialog):
+                    return
+                dialog.status_label.setText("")
+                if count:
+                    dialog.reload()
+                    if shiboken6.isValid(self):
+                        self.reload()
+
+            def failed(exc: BaseException) -> None:
+                if shiboken6.isValid(dialog):
+                    dialog.status_label.setText(f"Could not get the details: {exc}")
+
+            self.context.tasks.run_write(
+                "asset details",
+                partial(
+                    fill_asset_details, connection.client, connection.cache, self.location, key
+                ),
+                on_success=filled,
+                on_failure=failed,
+            )
         return dialog
 
     def request_rollback(self) -> RollbackDialog | None:

@@ -13,6 +13,7 @@ from desktop_app.core.assets import (
 from desktop_app.core.diff import ChangeType
 from desktop_app.core.loads import LoadStatus, collapse
 from desktop_app.sync import engine
+from desktop_app.sync.details import fill_asset_details
 from desktop_app.sync.engine import run_once
 from tests.sync.helpers import (
     client_for,
@@ -239,3 +240,30 @@ def test_change_types_of_loads_seen_only_in_history(empty_server, cache):
     assert middle.summary.change_types == EXPECTED
     back = {k: t for k, t in EXPECTED.items() if k not in {("f",), ("g",)}}
     assert {k: t for k, t in newest.summary.change_types.items() if k in back} == back
+
+
+def test_change_types_beyond_the_round_budget_are_filled_per_asset(
+    empty_server, cache, monkeypatch
+):
+    monkeypatch.setattr(engine, "DETAIL_BUDGET", 0)
+    register(empty_server, "img:1", V1)
+    register(empty_server, "img:2", V2)
+    with client_for(empty_server) as client:
+        for image in ("img:1", "img:2", "img:1"):
+            deploy(client, "loc", image)
+        run_once(client, cache)
+        middle = cache.history("loc")[1]
+        assert middle.summary.change_types[("a",)] == ()  # changed, types unknown
+        assert cache.lacks_change_types("loc", ("a",))
+
+        before = client.requests_sent
+        assert fill_asset_details(client, cache, "loc", ("a",)) >= 1
+        assert client.requests_sent > before
+        assert not cache.lacks_change_types("loc", ("a",))
+        assert cache.history("loc")[1].summary.change_types[("a",)] == EXPECTED[("a",)]
+        assert cache.asset_history("loc", ("a",))[1].change.change_types == EXPECTED[("a",)]
+        # other assets are untouched, and a second call asks nothing
+        assert cache.history("loc")[1].summary.change_types[("b",)] == ()
+        before = client.requests_sent
+        assert fill_asset_details(client, cache, "loc", ("a",)) == 0
+        assert client.requests_sent == before

@@ -1,0 +1,49 @@
+"""Change types of one asset, asked of the server's `assetDiffHistory`.
+
+A history page names the assets a load modified but not how; only
+`assetDiffHistory` says, one asset at a time. A sync round asks for a
+bounded number of assets (`engine.DETAIL_BUDGET`); the rest are filled in
+when someone looks at that asset's change history (`fill_asset_details`).
+"""
+
+from __future__ import annotations
+
+from desktop_app.api.client import DeploymentClient
+from desktop_app.cache.store import HistoryCache
+from desktop_app.core.assets import AssetKey
+from desktop_app.core.diff import ChangeType
+
+PAGE = 100
+
+
+def asset_change_types(
+    client: DeploymentClient, location: str, key: AssetKey, since: float
+) -> dict[float, tuple[ChangeType, ...]]:
+    """Load time -> change types of `key` in `location`, for loads at or
+    after `since`, paging newest first until older than that."""
+    found: dict[float, tuple[ChangeType, ...]] = {}
+    cursor: str | None = None
+    while True:
+        page = client.asset_diff_history(key, PAGE, cursor)
+        for entry in page:
+            if entry.location == location and entry.loaded_at >= since:
+                found[entry.loaded_at] = entry.change_types
+        if len(page) < PAGE or page[-1].loaded_at < since:
+            return found
+        cursor = repr(page[-1].loaded_at)
+
+
+def fill_asset_details(
+    client: DeploymentClient, cache: HistoryCache, location: str, key: AssetKey
+) -> int:
+    """Fill in the change types the cache lacks for `key`; returns how many
+    loads were filled (0 when the server has no history API). Writes, so it
+    runs on the cache's writer thread."""
+    if not client.capabilities().history_api or not cache.lacks_change_types(location, key):
+        return 0
+    count = cache.history_count(location)
+    oldest = cache.history(location, limit=1, offset=max(0, count - 1))
+    since = oldest[0].loaded_at if oldest else 0.0
+    found = asset_change_types(client, location, key, since)
+    with cache.write() as writer:
+        return writer.fill_change_types(location, key, found)

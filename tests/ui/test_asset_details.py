@@ -1,0 +1,49 @@
+"""An asset's change history fills in, from the server, the change types of
+loads the app saw only in history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desktop_app.core.assets import AssetDefinition
+from desktop_app.core.diff import ChangeType
+from desktop_app.server.runner import EmbeddedServer
+from desktop_app.sync import engine
+from desktop_app.ui.main_window import MainWindow
+from tests.sync.helpers import client_for, deploy, register
+
+OpenApp = Callable[..., MainWindow]
+V1 = [AssetDefinition(("a",), code_version="1"), AssetDefinition(("b",), tags={"t": "1"})]
+V2 = [AssetDefinition(("a",), code_version="2"), AssetDefinition(("b",), tags={"t": "2"})]
+
+
+def test_opening_an_asset_history_asks_the_server_for_missing_types(
+    qtbot: QtBot, open_app: OpenApp, empty_server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "DETAIL_BUDGET", 0)  # the first sync learns no types
+    register(empty_server, "img:1", V1)
+    register(empty_server, "img:2", V2)
+    with client_for(empty_server) as client:
+        for image in ("img:1", "img:2", "img:1"):
+            deploy(client, "loc", image)
+    assert empty_server.url is not None
+    window = open_app(empty_server.url)
+    dialog = window.open_history("loc")
+    dialog.collapse_box.setChecked(False)
+    middle = dialog.model.loads[1]
+    assert middle.summary.change_types[("a",)] == ()
+
+    assets = dialog.open_asset_history(("a",))
+    assert assets.status_label.text()  # says it is asking the server
+    qtbot.waitUntil(lambda: not assets.status_label.text(), timeout=15000)
+
+    changes = {row.loaded_at: row.change for row in assets.model.rows}
+    assert changes[middle.loaded_at] == "code version"
+    assert dialog.model.loads[1].summary.change_types[("a",)] == (ChangeType.CODE_VERSION,)
+    # only the asset that was opened was asked about
+    assert dialog.model.loads[1].summary.change_types[("b",)] == ()
+    assets.close()
+    dialog.close()
