@@ -294,6 +294,7 @@ class AssetDiffEntry:
     change_types: tuple[ChangeType, ...]
     commit_hash: str | None = None
     previous_commit_hash: str | None = None
+    details: Mapping[str, Any] | None = None  # the `changeDiff` object, as sent
 
 
 def asset_diff_history(data: Mapping[str, Any]) -> list[AssetDiffEntry]:
@@ -311,6 +312,11 @@ def asset_diff_history(data: Mapping[str, Any]) -> list[AssetDiffEntry]:
                 change_types=types,
                 commit_hash=entry.get("gitCommitHash"),
                 previous_commit_hash=entry.get("lastLoadGitCommitHash"),
+                details=(
+                    diff.get("changeDiff")
+                    if isinstance(diff, Mapping) and isinstance(diff.get("changeDiff"), Mapping)
+                    else None
+                ),
             )
         )
     return out

@@ -10,6 +10,7 @@ details are asked for.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import and_, select
@@ -17,8 +18,15 @@ from sqlalchemy.engine import Connection, Engine
 
 from desktop_app.cache import codec
 from desktop_app.cache import schema as s
-from desktop_app.core.assets import AssetDefinition, AssetKey
-from desktop_app.core.diff import CHANGE_ORDER, AssetChange, ChangeType, diff_definitions
+from desktop_app.core.assets import AssetDefinition, AssetKey, MetadataValue
+from desktop_app.core.diff import (
+    CHANGE_ORDER,
+    AssetChange,
+    ChangeType,
+    DictDiff,
+    ValueDiff,
+    diff_definitions,
+)
 from desktop_app.core.loads import AssetHistoryEntry, LoadStatus, LocationLoad
 
 DIFF_DETAIL_LIMIT = 250
@@ -209,6 +217,13 @@ class DefinitionReader:
                 .order_by(c.loaded_at)
             ).all()
             defs = self.definitions(conn, {r.def_id for r in rows if r.def_id is not None})
+            d = s.asset_change_detail.c
+            details = {
+                at: codec.loads_json(body)
+                for at, body in conn.execute(
+                    select(d.loaded_at, d.body).where(and_(d.location_id == loc, d.asset_id == aid))
+                )
+            }
             loads = {
                 r.loaded_at: r
                 for r in conn.execute(
@@ -226,6 +241,8 @@ class DefinitionReader:
                 change = _change(
                     key, old_state, old_def, row.state, new_def, codec.mask_to_types(row.types)
                 )
+                if change is not None and row.loaded_at in details:
+                    change = with_server_details(change, details[row.loaded_at])
                 if change is not None:
                     index = times.index(row.loaded_at) if row.loaded_at in loads else -1
                     previous = times[index - 1] if index > 0 else None
@@ -243,6 +260,63 @@ class DefinitionReader:
             old_state, old_def = row.state, new_def
         entries.reverse()
         return entries
+
+
+ADDED, CHANGED, GONE = "added", "changed", "removed"
+"""What a dict entry's old/new read when the server named the key but not
+its values (`DictDiff` carries keys only)."""
+
+
+def with_server_details(change: AssetChange, details: Any) -> AssetChange:
+    """Fill the field-level parts of a change the cache could not compute
+    (a definition is unknown) from the server's `changeDiff`."""
+    if not isinstance(details, dict) or (change.old is not None and change.new is not None):
+        return change
+
+    def keys(name: str, field: str) -> list[str]:
+        part = details.get(name)
+        values = part.get(field) if isinstance(part, dict) else None
+        return [str(k) for k in values] if isinstance(values, list) else []
+
+    def tags() -> DictDiff[str]:
+        return DictDiff(
+            added=dict.fromkeys(keys("tags", "addedKeys"), ADDED),
+            changed=dict.fromkeys(keys("tags", "changedKeys"), (CHANGED, CHANGED)),
+            removed=dict.fromkeys(keys("tags", "removedKeys"), GONE),
+        )
+
+    def metadata() -> DictDiff[MetadataValue]:
+        def text(word: str) -> MetadataValue:
+            return MetadataValue("Text", word)
+
+        return DictDiff(
+            added={k: text(ADDED) for k in keys("metadata", "addedKeys")},
+            changed={k: (text(CHANGED), text(CHANGED)) for k in keys("metadata", "changedKeys")},
+            removed={k: text(GONE) for k in keys("metadata", "removedKeys")},
+        )
+
+    def dependencies() -> DictDiff[bool]:
+        return DictDiff(
+            added=dict.fromkeys(keys("dependencies", "addedKeys"), True),
+            removed=dict.fromkeys(keys("dependencies", "removedKeys"), True),
+        )
+
+    code = details.get("codeVersion")
+    code_version = (
+        ValueDiff(
+            None if code.get("old") is None else str(code["old"]),
+            None if code.get("new") is None else str(code["new"]),
+        )
+        if isinstance(code, dict)
+        else None
+    )
+    return replace(
+        change,
+        code_version=code_version or change.code_version,
+        tags=tags() or change.tags,
+        metadata=metadata() or change.metadata,
+        dependencies=dependencies() or change.dependencies,
+    )
 
 
 def _commit(row: Any) -> str | None:

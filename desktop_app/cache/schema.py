@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # asset_change.state
 REMOVED = 0  # the key does not exist (after this load)
@@ -141,6 +141,20 @@ Index(
 )
 
 
+asset_change_detail = Table(
+    "asset_change_detail",
+    metadata,
+    Column("location_id", Integer, primary_key=True),
+    Column("asset_id", Integer, primary_key=True),
+    Column("loaded_at", Float, primary_key=True),
+    # JSON of the server's `changeDiff` (assetDiffHistory): code version
+    # old/new and the keys of tags, metadata and dependencies that moved,
+    # for loads whose definitions the cache never saw.
+    Column("body", Text, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+
 def create(conn: Connection) -> None:
     metadata.create_all(conn)
     conn.execute(schema_version.delete())
@@ -152,8 +166,13 @@ def _add_rollback_notes(conn: Connection) -> None:
     rollback_note.create(conn, checkfirst=True)  # with its index
 
 
+def _add_change_details(conn: Connection) -> None:
+    asset_change_detail.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _add_rollback_notes,
+    2: _add_change_details,
 }
 
 

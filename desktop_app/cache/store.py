@@ -281,22 +281,32 @@ class HistoryCache:
         """One asset's change between two loads, with full details."""
         return self._reader.asset_diff(location, key, from_loaded_at, to_loaded_at)
 
-    def lacks_change_types(self, location: str, key: AssetKey) -> bool:
-        """True when some load changed `key` in ways the cache does not know
-        (seen only in history; the server can tell, per asset)."""
+    def lacks_details(self, location: str, key: AssetKey) -> bool:
+        """True when some load changed `key` and the cache has not yet asked
+        the server how (`assetDiffHistory`): for loads it saw only in
+        history, that is the only way to learn the old and new values."""
         c = s.asset_change.c
+        d = s.asset_change_detail.c
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(c.loaded_at)
                 .join(s.location, s.location.c.id == c.location_id)
                 .join(s.asset_key, s.asset_key.c.id == c.asset_id)
+                .outerjoin(
+                    s.asset_change_detail,
+                    and_(
+                        d.location_id == c.location_id,
+                        d.asset_id == c.asset_id,
+                        d.loaded_at == c.loaded_at,
+                    ),
+                )
                 .where(
                     and_(
                         s.location.c.name == location,
                         s.asset_key.c.key == codec.key_to_text(key),
                         c.changed == 1,
-                        c.types == 0,
                         c.state != s.REMOVED,
+                        d.body.is_(None),
                     )
                 )
                 .limit(1)

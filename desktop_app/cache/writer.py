@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.dialects.sqlite import insert
@@ -189,33 +190,55 @@ class CacheWriter:
             ],
         )
 
-    def fill_change_types(
-        self, location: str, key: AssetKey, found: Mapping[float, tuple[ChangeType, ...]]
+    def fill_details(
+        self,
+        location: str,
+        key: AssetKey,
+        found: Mapping[float, tuple[tuple[ChangeType, ...], Mapping[str, Any] | None]],
     ) -> int:
-        """Record the change types the server reports for loads that changed
-        `key` but whose types were not known; rows that have types keep
-        them. Returns how many rows were filled."""
+        """Record what the server reports about `key`'s change in loads the
+        cache saw only in history: change types where none were known, and
+        the `changeDiff` details (used where a definition on either side is
+        unknown). Returns how many loads gained something."""
         loc = self.location_id(location)
         aid = self.asset_ids([key])[key]
         c = s.asset_change.c
         filled = 0
-        for loaded_at, types in found.items():
-            mask = codec.types_to_mask(types)
-            if not mask:
-                continue
-            filled += self.conn.execute(
-                s.asset_change.update()
-                .where(
+        for loaded_at, (types, details) in found.items():
+            row = self.conn.execute(
+                select(c.state, c.types).where(
                     and_(
                         c.location_id == loc,
                         c.asset_id == aid,
                         c.loaded_at == loaded_at,
                         c.changed == 1,
-                        c.types == 0,
                     )
                 )
-                .values(types=mask)
-            ).rowcount
+            ).first()
+            if row is None:
+                continue
+            gained = False
+            mask = codec.types_to_mask(types)
+            if mask and not row.types:
+                self.conn.execute(
+                    s.asset_change.update()
+                    .where(and_(c.location_id == loc, c.asset_id == aid, c.loaded_at == loaded_at))
+                    .values(types=mask)
+                )
+                gained = True
+            if details is not None and row.state != s.REMOVED:
+                self.conn.execute(
+                    insert(s.asset_change_detail)
+                    .values(
+                        location_id=loc,
+                        asset_id=aid,
+                        loaded_at=loaded_at,
+                        body=codec.dumps(dict(details)),
+                    )
+                    .on_conflict_do_nothing()
+                )
+                gained = True
+            filled += gained
         return filled
 
     def add_rollback_note(self, note: RollbackNote) -> None:

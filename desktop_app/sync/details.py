@@ -9,25 +9,25 @@ when someone looks at that asset's change history (`fill_asset_details`).
 from __future__ import annotations
 
 from desktop_app.api.client import DeploymentClient
+from desktop_app.api.parse import AssetDiffEntry
 from desktop_app.cache.store import HistoryCache
 from desktop_app.core.assets import AssetKey
-from desktop_app.core.diff import ChangeType
 
 PAGE = 100
 
 
-def asset_change_types(
+def asset_diffs(
     client: DeploymentClient, location: str, key: AssetKey, since: float
-) -> dict[float, tuple[ChangeType, ...]]:
-    """Load time -> change types of `key` in `location`, for loads at or
-    after `since`, paging newest first until older than that."""
-    found: dict[float, tuple[ChangeType, ...]] = {}
+) -> dict[float, AssetDiffEntry]:
+    """Load time -> how that load changed `key` in `location`, for loads at
+    or after `since`, paging newest first until older than that."""
+    found: dict[float, AssetDiffEntry] = {}
     cursor: str | None = None
     while True:
         page = client.asset_diff_history(key, PAGE, cursor)
         for entry in page:
             if entry.location == location and entry.loaded_at >= since:
-                found[entry.loaded_at] = entry.change_types
+                found[entry.loaded_at] = entry
         if len(page) < PAGE or page[-1].loaded_at < since:
             return found
         cursor = repr(page[-1].loaded_at)
@@ -36,14 +36,19 @@ def asset_change_types(
 def fill_asset_details(
     client: DeploymentClient, cache: HistoryCache, location: str, key: AssetKey
 ) -> int:
-    """Fill in the change types the cache lacks for `key`; returns how many
-    loads were filled (0 when the server has no history API). Writes, so it
-    runs on the cache's writer thread."""
-    if not client.capabilities().history_api or not cache.lacks_change_types(location, key):
+    """Fill in what the cache lacks about `key`'s changes in loads whose
+    definitions it never saw: their change types and the server's
+    `changeDiff` details. Returns how many loads were filled (0 when the
+    server has no history API). Writes, so it runs on the writer thread."""
+    if not client.capabilities().history_api or not cache.lacks_details(location, key):
         return 0
     count = cache.history_count(location)
     oldest = cache.history(location, limit=1, offset=max(0, count - 1))
     since = oldest[0].loaded_at if oldest else 0.0
-    found = asset_change_types(client, location, key, since)
+    found = asset_diffs(client, location, key, since)
     with cache.write() as writer:
-        return writer.fill_change_types(location, key, found)
+        return writer.fill_details(
+            location,
+            key,
+            {at: (entry.change_types, entry.details) for at, entry in found.items()},
+        )

@@ -28,7 +28,7 @@ from desktop_app.core.loads import (
 )
 from desktop_app.core.session import Capabilities
 from desktop_app.sync.derive import derive_rows
-from desktop_app.sync.details import asset_change_types
+from desktop_app.sync.details import asset_diffs
 
 HISTORY_PAGE = 100
 DETAIL_BUDGET = 100
@@ -196,8 +196,8 @@ def _details(
     oldest = loads[0].loaded_at
     details: dict[tuple[AssetKey, float], tuple[ChangeType, ...]] = {}
     for key in wanted[:DETAIL_BUDGET]:
-        for loaded_at, types in asset_change_types(client, location, key, oldest).items():
-            details[(key, loaded_at)] = types
+        for loaded_at, entry in asset_diffs(client, location, key, oldest).items():
+            details[(key, loaded_at)] = entry.change_types
     return details
 
 

@@ -354,7 +354,7 @@ class HistoryDialog(QDialog):
         dialog = AssetHistoryDialog(connection.cache, self.location, key, self)
         self._keep(dialog)
         dialog.show()
-        if connection.cache.lacks_change_types(self.location, key):
+        if connection.cache.lacks_details(self.location, key):
             # Loads seen only in history name this asset without saying how
             # it changed; the server tells per asset. Ask in the background.
             dialog.status_label.setText("Asking the server how older loads changed it…")

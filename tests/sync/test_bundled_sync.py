@@ -254,12 +254,12 @@ def test_change_types_beyond_the_round_budget_are_filled_per_asset(
         run_once(client, cache)
         middle = cache.history("loc")[1]
         assert middle.summary.change_types[("a",)] == ()  # changed, types unknown
-        assert cache.lacks_change_types("loc", ("a",))
+        assert cache.lacks_details("loc", ("a",))
 
         before = client.requests_sent
         assert fill_asset_details(client, cache, "loc", ("a",)) >= 1
         assert client.requests_sent > before
-        assert not cache.lacks_change_types("loc", ("a",))
+        assert not cache.lacks_details("loc", ("a",))
         assert cache.history("loc")[1].summary.change_types[("a",)] == EXPECTED[("a",)]
         assert cache.asset_history("loc", ("a",))[1].change.change_types == EXPECTED[("a",)]
         # other assets are untouched, and a second call asks nothing
@@ -267,3 +267,37 @@ def test_change_types_beyond_the_round_budget_are_filled_per_asset(
         before = client.requests_sent
         assert fill_asset_details(client, cache, "loc", ("a",)) == 0
         assert client.requests_sent == before
+
+
+def test_server_details_show_what_changed_in_loads_seen_only_in_history(
+    empty_server, cache, monkeypatch
+):
+    monkeypatch.setattr(engine, "DETAIL_BUDGET", 0)
+    register(empty_server, "img:1", V1)
+    register(empty_server, "img:2", V2)
+    with client_for(empty_server) as client:
+        for image in ("img:1", "img:2", "img:1"):
+            deploy(client, "loc", image)
+        run_once(client, cache)
+        middle = cache.history("loc")[1].loaded_at
+        for key in [("a",), ("b",), ("c",), ("d",)]:
+            assert cache.lacks_details("loc", key)
+            fill_asset_details(client, cache, "loc", key)
+            assert not cache.lacks_details("loc", key)
+
+    def change_at(key):
+        return next(e.change for e in cache.asset_history("loc", key) if e.loaded_at == middle)
+
+    code = change_at(("a",)).code_version
+    assert code is not None
+    assert (code.old, code.new) == ("v1", "v2")
+    tags = change_at(("b",)).tags
+    assert tags is not None
+    assert list(tags.changed) == ["team"]
+    metadata = change_at(("c",)).metadata
+    assert metadata is not None
+    assert list(metadata.changed) == ["rows"]
+    deps = change_at(("d",)).dependencies
+    assert deps is not None
+    assert list(deps.added) == ["b"]
+    assert not deps.removed

@@ -40,8 +40,10 @@ def test_opening_an_asset_history_asks_the_server_for_missing_types(
     assert assets.status_label.text()  # says it is asking the server
     qtbot.waitUntil(lambda: not assets.status_label.text(), timeout=15000)
 
-    changes = {row.loaded_at: row.change for row in assets.model.rows}
-    assert changes[middle.loaded_at] == "code version"
+    rows = {row.loaded_at: row for row in assets.model.rows}
+    assert rows[middle.loaded_at].change == "code version"
+    # the server's details give the old and new value the cache never saw
+    assert (rows[middle.loaded_at].old, rows[middle.loaded_at].new) == ("1", "2")
     assert dialog.model.loads[1].summary.change_types[("a",)] == (ChangeType.CODE_VERSION,)
     # only the asset that was opened was asked about
     assert dialog.model.loads[1].summary.change_types[("b",)] == ()
