@@ -1,7 +1,9 @@
-"""The GraphQL schema of the bundled server, built from `schema.graphql`.
+"""The GraphQL schema of the bundled server.
 
-`schema.graphql` is the Dagster+ subset the app speaks (same type and field
-names), plus `picture` and `isScimProvisioned` on `DagsterCloudUser`.
+`dagster-plus-subset.graphql` is the Dagster+ subset the app speaks, kept
+verbatim (the client's tests validate its documents against the same file);
+`extensions.graphql` adds what the server tells beyond it (`picture` and
+`isScimProvisioned` on `DagsterCloudUser`).
 Resolvers are bound onto the built schema by `build_server_schema`; union
 and interface members are picked by the `__typename` of the returned dicts.
 """
@@ -42,8 +44,12 @@ def resolve_type_by_typename(value: Any, _info: GraphQLResolveInfo, _type: Any) 
     return str(name) if name else None
 
 
+SDL_FILES = ("dagster-plus-subset.graphql", "extensions.graphql")
+
+
 def schema_sdl() -> str:
-    return resources.files("desktop_app.server").joinpath("schema.graphql").read_text("utf-8")
+    folder = resources.files("desktop_app.server")
+    return "\n".join(folder.joinpath(name).read_text("utf-8") for name in SDL_FILES)
 
 
 Resolver = Callable[..., Any]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,10 @@ from graphql import build_schema, parse, validate
 from desktop_app.api import documents
 
 DATA = Path(__file__).parent / "data"
-PLUS = build_schema((DATA / "dagster-plus-subset.graphql").read_text())
+# The Dagster+ subset as published (the bundled server serves it plus extensions).
+PLUS = build_schema(
+    resources.files("desktop_app.server").joinpath("dagster-plus-subset.graphql").read_text()
+)
 OSS = build_schema((DATA / "schema-dagster-graphql-1.13.28.graphql").read_text())
 
 BOTH = [
