@@ -281,6 +281,15 @@ class HistoryCache:
         """One asset's change between two loads, with full details."""
         return self._reader.asset_diff(location, key, from_loaded_at, to_loaded_at)
 
+    def oldest_loaded_at(self, location: str) -> float | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(func.min(s.load.c.loaded_at))
+                .join(s.location, s.location.c.id == s.load.c.location_id)
+                .where(s.location.c.name == location)
+            ).scalar()
+        return float(value) if value is not None else None
+
     def lacks_details(self, location: str, key: AssetKey) -> bool:
         """True when some load changed `key` and the cache has not yet asked
         the server how (`assetDiffHistory`): for loads it saw only in

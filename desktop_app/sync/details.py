@@ -42,10 +42,7 @@ def fill_asset_details(
     server has no history API). Writes, so it runs on the writer thread."""
     if not client.capabilities().history_api or not cache.lacks_details(location, key):
         return 0
-    count = cache.history_count(location)
-    oldest = cache.history(location, limit=1, offset=max(0, count - 1))
-    since = oldest[0].loaded_at if oldest else 0.0
-    found = asset_diffs(client, location, key, since)
+    found = asset_diffs(client, location, key, cache.oldest_loaded_at(location) or 0.0)
     with cache.write() as writer:
         return writer.fill_details(
             location,

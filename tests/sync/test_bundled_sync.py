@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
+from desktop_app.api.client import DeploymentClient
 from desktop_app.core.assets import (
     AssetDefinition,
     MetadataValue,
@@ -242,16 +246,24 @@ def test_change_types_of_loads_seen_only_in_history(empty_server, cache):
     assert {k: t for k, t in newest.summary.change_types.items() if k in back} == back
 
 
-def test_change_types_beyond_the_round_budget_are_filled_per_asset(
-    empty_server, cache, monkeypatch
-):
-    monkeypatch.setattr(engine, "DETAIL_BUDGET", 0)
-    register(empty_server, "img:1", V1)
-    register(empty_server, "img:2", V2)
-    with client_for(empty_server) as client:
+@contextmanager
+def _three_loads_synced_at_once(server, cache) -> Iterator[DeploymentClient]:
+    """V1, V2, V1 deployed, then one sync round: the middle load is known
+    only from history."""
+    register(server, "img:1", V1)
+    register(server, "img:2", V2)
+    with client_for(server) as client:
         for image in ("img:1", "img:2", "img:1"):
             deploy(client, "loc", image)
         run_once(client, cache)
+        yield client
+
+
+def test_change_types_beyond_the_round_budget_are_filled_per_asset(
+    empty_server, cache, monkeypatch
+):
+    monkeypatch.setattr(engine, "DETAIL_BUDGET", 0)  # the round learns no change types
+    with _three_loads_synced_at_once(empty_server, cache) as client:
         middle = cache.history("loc")[1]
         assert middle.summary.change_types[("a",)] == ()  # changed, types unknown
         assert cache.lacks_details("loc", ("a",))
@@ -272,13 +284,8 @@ def test_change_types_beyond_the_round_budget_are_filled_per_asset(
 def test_server_details_show_what_changed_in_loads_seen_only_in_history(
     empty_server, cache, monkeypatch
 ):
-    monkeypatch.setattr(engine, "DETAIL_BUDGET", 0)
-    register(empty_server, "img:1", V1)
-    register(empty_server, "img:2", V2)
-    with client_for(empty_server) as client:
-        for image in ("img:1", "img:2", "img:1"):
-            deploy(client, "loc", image)
-        run_once(client, cache)
+    monkeypatch.setattr(engine, "DETAIL_BUDGET", 0)  # the round learns no change types
+    with _three_loads_synced_at_once(empty_server, cache) as client:
         middle = cache.history("loc")[1].loaded_at
         for key in [("a",), ("b",), ("c",), ("d",)]:
             assert cache.lacks_details("loc", key)
