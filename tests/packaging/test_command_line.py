@@ -106,3 +106,20 @@ def test_package_data_is_read_from_inside_the_package() -> None:
     images, events = demo.read_demo()
     assert images
     assert events
+
+
+def test_a_damaged_install_names_the_missing_icon(
+    qapp: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desktop_app import app
+    from desktop_app.ui import resources
+
+    monkeypatch.setattr(resources, "PACKAGE", "desktop_app.core")  # a package without icons
+    resources.icon.cache_clear()
+    try:
+        assert app.main(["--poll-interval", "60"]) == 2
+    finally:
+        resources.icon.cache_clear()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "desktop_app/core/icons/app.svg" in err
