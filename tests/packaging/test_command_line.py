@@ -66,6 +66,7 @@ def test_unknown_command_and_bad_window_options_are_usage_errors(
         (["--organization", "acme"], "--organization needs --deployment"),
         (["--screenshot-history", "h.png"], "--screenshot-history needs --screenshot"),
         (["--poll-interval", "0"], "--poll-interval must be positive"),
+        (["--url", "http://x", "history", "loc"], "put a command's options after it"),
     ):
         with pytest.raises(SystemExit) as exit:
             cli.main(argv)
@@ -123,3 +124,12 @@ def test_a_damaged_install_names_the_missing_icon(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "desktop_app/core/icons/app.svg" in err
+
+
+def test_self_command_runs_this_program(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = subprocess.run(
+        cli.self_command("--version"), capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.startswith("desktop-app ")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)  # as in the bundle: no `-m`
+    assert cli.self_command("server", "serve") == [sys.executable, "server", "serve"]
