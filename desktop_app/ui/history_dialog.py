@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-import shiboken6
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
+    QMenuBar,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.api.client import DeployOutcome
 from desktop_app.core.assets import AssetKey
 from desktop_app.core.links import commit_url
-from desktop_app.core.loads import LoadStatus, LocationLoad
+from desktop_app.core.loads import LocationLoad
+from desktop_app.core.rollback import DeployOutcome, RollbackPreview, rollback_preview
 from desktop_app.sync.details import fill_asset_details
-from desktop_app.sync.rollback import rollback
 from desktop_app.ui import actions as action_specs
+from desktop_app.ui import formatting
 from desktop_app.ui.actions import HISTORY_ACTIONS, ActionContext
 from desktop_app.ui.asset_history_dialog import AssetHistoryDialog
 from desktop_app.ui.context import AppContext
@@ -45,9 +45,18 @@ from desktop_app.ui.history_model import (
 )
 from desktop_app.ui.metadata_dialog import MetadataDialog
 from desktop_app.ui.resources import Icon, icon
+from desktop_app.ui.rollback_controller import RollbackController
 from desktop_app.ui.rollback_dialog import RollbackDialog
 
 log = logging.getLogger(__name__)
+
+SHORTCUTS: dict[str, str | QKeySequence.StandardKey] = {
+    "viewMetadataAction": "Ctrl+I",
+    "rollbackAction": "Ctrl+Shift+R",
+    "openCommitAction": "Ctrl+Shift+O",
+    "copyCommitAction": QKeySequence.StandardKey.Copy,
+}
+"""Built into key sequences only once a QApplication exists."""
 
 
 class InitiatedByDelegate(QStyledItemDelegate):
@@ -66,20 +75,27 @@ class InitiatedByDelegate(QStyledItemDelegate):
 
 
 class HistoryDialog(QDialog):
-    """Signals: rollback_succeeded(str) with the location, once the server
-    accepted a rollback (the window then syncs at once);
-    rollback_finished(bool, str): ok and a message, after every attempt."""
+    """Signals: rollback_finished(bool, str): ok and a message, after every
+    rollback of this location that the window's controller sent.
 
-    rollback_succeeded = Signal(str)
+    Deleted when closed; the windows it opened (metadata, asset history,
+    rollback confirmation) are its children and close with it."""
+
     rollback_finished = Signal(bool, str)
 
-    def __init__(self, context: AppContext, location: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        context: AppContext,
+        location: str,
+        rollbacks: RollbackController,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.context = context
         self.location = location
-        self.rollback_in_flight = False
+        self.rollbacks = rollbacks
         self._awaiting_rollback = False
-        self.children_dialogs: list[QDialog] = []
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setObjectName("historyDialog")
         self.setWindowTitle(f"{location} — load history")
         self.resize(1260, 640)
@@ -88,6 +104,10 @@ class HistoryDialog(QDialog):
         top = QHBoxLayout()
         self.heading = QLabel()
         self.heading.setObjectName("historyHeading")
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        bold = self.heading.font()
+        bold.setBold(True)
+        self.heading.setFont(bold)
         top.addWidget(self.heading, 1)
         self.collapse_box = QCheckBox("Collapse similar entries")
         self.collapse_box.setObjectName("collapseCheckBox")
@@ -136,6 +156,7 @@ class HistoryDialog(QDialog):
         bottom = QHBoxLayout()
         self.status_label = QLabel()
         self.status_label.setObjectName("historyStatus")
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         bottom.addWidget(self.status_label, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -149,18 +170,43 @@ class HistoryDialog(QDialog):
             self.history_actions[spec.object_name] = action
             self.addAction(action)
         self.history_actions["rollbackAction"].setIcon(icon(Icon.ROLLBACK))
-        self.history_actions["copyCommitAction"].setShortcut(QKeySequence.StandardKey.Copy)
+        for name, keys in SHORTCUTS.items():
+            self.history_actions[name].setShortcut(QKeySequence(keys))
         self.history_actions["viewMetadataAction"].triggered.connect(self.view_metadata)
         self.history_actions["rollbackAction"].triggered.connect(self.request_rollback)
         self.history_actions["openCommitAction"].triggered.connect(self.open_commit)
         self.history_actions["copyCommitAction"].triggered.connect(self.copy_commit)
 
+        self._build_menu(layout)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self.refresh_actions())
+        rollbacks.started.connect(self._on_rollback_started)
+        rollbacks.finished.connect(self._on_rollback_finished)
         self.reload()
         self._size_columns()
         if self.model.rowCount():
             self.table.selectRow(0)
         self.table.setFocus()
+
+    def _build_menu(self, layout: QVBoxLayout) -> None:
+        """A "History" menu with every action and its shortcut, so the
+        keyboard reaches rollback without a context-menu key."""
+        bar = QMenuBar(self)
+        menu = bar.addMenu("&History")
+        menu.setObjectName("historyMenu")
+        menu.setToolTipsVisible(True)
+        menu.aboutToShow.connect(self.refresh_actions)
+        for name in ("viewMetadataAction", "rollbackAction"):
+            menu.addAction(self.history_actions[name])
+        menu.addSeparator()
+        for name in ("openCommitAction", "copyCommitAction"):
+            menu.addAction(self.history_actions[name])
+        menu.addSeparator()
+        close = menu.addAction("&Close")
+        close.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        close.triggered.connect(self.reject)
+        self.menu_bar = bar
+        self.history_menu = menu
+        layout.setMenuBar(bar)
 
     # -- content ---------------------------------------------------------------
     def reload(self) -> None:
@@ -193,7 +239,10 @@ class HistoryDialog(QDialog):
 
     def _update_heading(self) -> None:
         total = self.model.total
-        text = f"<b>{self.location}</b> — {total} load{'s' if total != 1 else ''}"
+        text = f"{self.location} — {total} load{'s' if total != 1 else ''}"
+        newest = self.model.newest
+        if newest is not None:
+            text += f", newest {formatting.exact_time(newest.loaded_at)}"
         rows, read = self.model.rowCount(), len(self.model.loads)
         if self.model.collapsed and rows != read:
             text += f" ({read} shown in {rows} rows)" if read < total else f" in {rows} rows"
@@ -276,10 +325,28 @@ class HistoryDialog(QDialog):
             location=self.location,
             load=self.current_load(),
             newest=self.model.newest,
-            viewer=connection.viewer(),
-            capabilities=connection.cache.capabilities(),
+            viewer=connection.viewer,
+            capabilities=connection.capabilities,
             rollback_in_flight=self.rollback_in_flight,
         )
+
+    def done(self, result: int) -> None:
+        """Closing (Close, Escape, the window's close button, the main
+        window quitting) closes the windows this dialog opened, at once;
+        deletion follows (WA_DeleteOnClose)."""
+        for child in self.findChildren(QDialog):
+            if child.isVisible():
+                child.close()
+        super().done(result)
+
+    @property
+    def rollback_in_flight(self) -> bool:
+        return self.rollbacks.in_flight(self.location)
+
+    @property
+    def children_dialogs(self) -> list[QDialog]:
+        """The windows this dialog opened that are still open."""
+        return [d for d in self.findChildren(QDialog) if d.isVisible()]
 
     def refresh_actions(self) -> None:
         ctx = self.action_context()
@@ -331,8 +398,7 @@ class HistoryDialog(QDialog):
         row = self.current_group()
         if row is None:
             return None
-        dialog = MetadataDialog(row.head, self, note=row.note)
-        self._keep(dialog)
+        dialog = MetadataDialog(row.head, self, note=row.note, show_load=self.select_load)
         dialog.show()
         return dialog
 
@@ -352,25 +418,22 @@ class HistoryDialog(QDialog):
     def open_asset_history(self, key: AssetKey) -> AssetHistoryDialog:
         connection = self.context.connection
         dialog = AssetHistoryDialog(connection.cache, self.location, key, self)
-        self._keep(dialog)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         if connection.cache.lacks_details(self.location, key):
             # Loads seen only in history name this asset without saying how
-            # it changed; the server tells per asset. Ask in the background.
+            # it changed; the server tells per asset. Ask in the background
+            # (the runner drops the answer if the asset window is gone).
             dialog.status_label.setText("Asking the server how older loads changed it…")
 
             def filled(count: object) -> None:
-                if not shiboken6.isValid(dialog):
-                    return
                 dialog.status_label.setText("")
                 if count:
                     dialog.reload()
-                    if shiboken6.isValid(self):
-                        self.reload()
+                    self.reload()
 
             def failed(exc: BaseException) -> None:
-                if shiboken6.isValid(dialog):
-                    dialog.status_label.setText(f"Could not get the details: {exc}")
+                dialog.status_label.setText(f"Could not get the details: {exc}")
 
             self.context.tasks.run_write(
                 "asset details",
@@ -379,6 +442,7 @@ class HistoryDialog(QDialog):
                 ),
                 on_success=filled,
                 on_failure=failed,
+                owner=dialog,
             )
         return dialog
 
@@ -388,69 +452,55 @@ class HistoryDialog(QDialog):
         target = self.current_load()
         if target is None or not self.history_actions["rollbackAction"].isEnabled():
             return None
-        current = next((ld for ld in self.model.loads if ld.status == LoadStatus.LOADED), None)
+        preview = self._preview()
         changes = (
-            self.context.connection.cache.diff(self.location, current.loaded_at, target.loaded_at)
-            if current is not None
+            self.context.connection.cache.diff(
+                self.location, preview.baseline.loaded_at, target.loaded_at
+            )
+            if preview.baseline is not None
             else []
         )
-        dialog = RollbackDialog(self.location, current, target, changes, self)
+        dialog = RollbackDialog(self.location, preview, target, changes, self)
         dialog.confirmed.connect(lambda reason: self.start_rollback(target, reason))
-        self._keep(dialog)
         dialog.open()
         return dialog
 
+    def _preview(self) -> RollbackPreview:
+        """Current and baseline from the loads shown, reading older pages of
+        the cache only when no shown load succeeded."""
+        preview = rollback_preview(self.model.loads)
+        if preview.baseline is None and self.model.total > len(self.model.loads):
+            cache = self.context.connection.cache
+            preview = rollback_preview(cache.history(self.location))
+        return preview
+
     def start_rollback(self, target: LocationLoad, reason: str = "") -> bool:
-        """Send the rollback in the background; False when one is running.
-        A non-empty `reason` is kept in the cache and shown on the rollback
-        entry once the sync brings it in."""
-        if self.rollback_in_flight:
-            return False
-        self.rollback_in_flight = True
+        """Ask the window's rollback controller to send the chosen load;
+        False when a rollback of this location is already in flight (from
+        this dialog or any other) or the rules say no. A non-empty `reason`
+        is kept in the cache and shown on the rollback entry once the sync
+        brings it in."""
+        request = self.rollbacks.request_for(target, self.model.newest, reason)
+        return self.rollbacks.start(request)
+
+    def _on_rollback_started(self, location: str) -> None:
+        if location != self.location:
+            return
         self.refresh_actions()
         self.status_label.setText(f"Rolling back {self.location}…")
-        if reason:
-            log.info("rollback of %s requested: %s", self.location, reason)
-        connection = self.context.connection
-        self.context.tasks.run_write(
-            "rollback",
-            partial(
-                rollback,
-                connection.client,
-                connection.cache,
-                self.location,
-                target.loaded_at,
-                reason,
-            ),
-            on_success=self._on_rollback_done,
-            on_failure=self._on_rollback_error,
-        )
-        return True
 
-    def _on_rollback_done(self, outcome: DeployOutcome) -> None:
-        self.rollback_in_flight = False
+    def _on_rollback_finished(self, location: str, outcome: DeployOutcome) -> None:
+        if location != self.location:
+            return
         self.refresh_actions()
         if outcome.ok:
             self.status_label.setText("Rollback accepted; waiting for the new load…")
             self._awaiting_rollback = True
-            self.rollback_succeeded.emit(self.location)
+        elif outcome.kind == "Failed":
+            self.status_label.setText("Rollback failed.")
         else:
             self.status_label.setText("Rollback refused.")
-            self.context.prompts.error(
-                self,
-                "Rollback refused",
-                f"{self.location} was not rolled back: {outcome.message}",
-            )
         self.rollback_finished.emit(outcome.ok, outcome.message)
-
-    def _on_rollback_error(self, exc: BaseException) -> None:
-        self.rollback_in_flight = False
-        self.refresh_actions()
-        self.status_label.setText("Rollback failed.")
-        self.context.prompts.error(
-            self, "Rollback failed", f"{self.location} was not rolled back: {exc}"
-        )
-        self.rollback_finished.emit(False, str(exc))
 
     # -- cell clicks -------------------------------------------------------------
     def _on_commit_link(self, index: QModelIndex) -> None:
@@ -483,8 +533,3 @@ class HistoryDialog(QDialog):
     def _popup(menu: QMenu, where: QPoint) -> None:
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(where)
-
-    def _keep(self, dialog: QDialog) -> None:
-        self.children_dialogs = [d for d in self.children_dialogs if d.isVisible()]
-        self.children_dialogs.append(dialog)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)

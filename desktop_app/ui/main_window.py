@@ -3,12 +3,13 @@ bar, and the menus (connect, switch demo user, sync now)."""
 
 from __future__ import annotations
 
+import html
 import logging
 import time
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,8 +27,10 @@ from PySide6.QtWidgets import (
 from desktop_app.api.client import ConnectionSettings
 from desktop_app.api.errors import ApiError
 from desktop_app.core.links import commit_url
-from desktop_app.sync.engine import SyncResult, run_once
-from desktop_app.ui import sync_status
+from desktop_app.core.rollback import DeployOutcome
+from desktop_app.core.round import RoundResult
+from desktop_app.sync.engine import run_once
+from desktop_app.ui import sync_status, tray
 from desktop_app.ui.connect_dialog import ConnectDialog
 from desktop_app.ui.context import AppContext, Connection
 from desktop_app.ui.credentials import SavedConnection
@@ -37,6 +40,9 @@ from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.poller import Poller
 from desktop_app.ui.resources import Icon, icon
 from desktop_app.ui.roles import ROW_ROLE, SORT_ROLE
+from desktop_app.ui.rollback_controller import RollbackController
+from desktop_app.ui.tray import Tray
+from desktop_app.ui.unseen_events import UnseenEvents
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +61,7 @@ class MainWindow(QMainWindow):
         self.connect_dialog: ConnectDialog | None = None
         self._shut_down = False
         self._last_error: BaseException | None = None
+        self._last_sync: float | None = None
         self.setObjectName("mainWindow")
         # Destroy the window (and every dialog it owns) on the GUI thread
         # when it closes, never later from whichever thread happens to run
@@ -77,9 +84,13 @@ class MainWindow(QMainWindow):
         self.banner_text = QLabel(self.banner)
         self.banner_text.setObjectName("offlineBannerText")
         self.banner_text.setWordWrap(True)
+        self.banner_text.setTextFormat(Qt.TextFormat.PlainText)  # server messages
         banner_layout.addWidget(self.banner_text, 1)
         self.banner.hide()
         layout.addWidget(self.banner)
+
+        self.unseen = UnseenEvents(context.notifier, central)
+        layout.addWidget(self.unseen)
 
         self.heading = QLabel(central)
         self.heading.setObjectName("deploymentHeading")
@@ -130,12 +141,26 @@ class MainWindow(QMainWindow):
 
         self.sync_label = QLabel("Starting…")
         self.sync_label.setObjectName("syncStatusLabel")
+        self.sync_label.setTextFormat(Qt.TextFormat.PlainText)
         self.viewer_label = QLabel()
         self.viewer_label.setObjectName("viewerLabel")
+        self.viewer_label.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addWidget(self.sync_label, 1)
         self.statusBar().addPermanentWidget(self.viewer_label)
 
+        self.tray: Tray | None = None
+        self._quitting = False
+        if tray.system_tray_available():
+            self.tray = Tray(self)
+            self.tray.open_requested.connect(self.bring_to_front)
+            self.tray.pause_toggled.connect(self.set_paused)
+            self.tray.quit_requested.connect(self.quit)
+        context.notifier.attach(self, self.tray)
         self._build_menus()
+
+        context.tasks.interrupted.connect(self._on_interrupted)
+        self.rollbacks = RollbackController(context, self)
+        self.rollbacks.finished.connect(self._on_rollback_finished)
 
         self.poller = Poller(context.tasks, self._make_round, context.poll_interval, parent=self)
         self.poller.synced.connect(self._on_synced)
@@ -162,10 +187,22 @@ class MainWindow(QMainWindow):
         self.sync_action.setShortcut(QKeySequence.StandardKey.Refresh)
         self.sync_action.triggered.connect(self.poller_sync_now)
         file_menu.addAction(self.sync_action)
+        self.pause_action = QAction("&Pause polling", self)
+        self.pause_action.setObjectName("pausePollingAction")
+        self.pause_action.setCheckable(True)
+        self.pause_action.toggled.connect(self.set_paused)
+        file_menu.addAction(self.pause_action)
+        self.tray_action = QAction("&Keep running in the tray when closed", self)
+        self.tray_action.setObjectName("closeToTrayAction")
+        self.tray_action.setCheckable(True)
+        self.tray_action.setEnabled(self.tray is not None)
+        if self.tray is None:
+            self.tray_action.setToolTip("This desktop has no system tray.")
+        file_menu.addAction(self.tray_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+        quit_action.triggered.connect(self.quit)
         file_menu.addAction(quit_action)
 
         view_menu = self.menuBar().addMenu("&View")
@@ -216,20 +253,24 @@ class MainWindow(QMainWindow):
     def load_from_cache(self) -> None:
         connection = self.context.connection
         self.setWindowTitle(f"Deployment — {connection.label}")
-        self.heading.setText(f"<b>Code locations</b> — {connection.label}")
+        self.heading.setText(f"<b>Code locations</b> — {html.escape(connection.label)}")
+        if connection.round is not None:
+            self.show_round(connection.round)
+            return
+        # Before this connection's first round: what the cache remembers.
+        self._last_sync = connection.cache.last_sync()
         self.model.set_locations(connection.cache.locations())
-        self._update_viewer_label()
+        cached = connection.cache.viewer()
+        self.viewer_label.setText(
+            f"{cached.describe()} (not yet confirmed)" if cached else "Signing in…"
+        )
 
-    def _update_viewer_label(self) -> None:
-        connection = self.context.connection
-        viewer = connection.viewer()
-        if viewer is not None:
-            self.viewer_label.setText(viewer.describe())
-        else:
-            cached = connection.cache.viewer()
-            self.viewer_label.setText(
-                f"{cached.describe()} (not yet confirmed)" if cached else "Signing in…"
-            )
+    def show_round(self, result: RoundResult) -> None:
+        """Show what a round learned: the table, who is signed in, health."""
+        self.model.set_locations(list(result.locations))
+        self.viewer_label.setText(result.viewer.describe())
+        if self.tray is not None:
+            self.tray.set_health(result.failing)
 
     # -- polling ---------------------------------------------------------------
     def _make_round(self) -> Any:
@@ -247,17 +288,16 @@ class MainWindow(QMainWindow):
         if self.poller.offline_since is None and self.poller.rounds == 1:
             self.sync_label.setText("Syncing…")
 
-    def _on_synced(self, result: SyncResult) -> None:
-        connection = self.context.connection
-        connection.viewer_known = True
+    def _on_synced(self, result: RoundResult) -> None:
+        self.context.connection.round = result
+        self._last_sync = result.synced_at
         self._last_error = None
         self.countdown.stop()
         self.banner.hide()
-        self.sync_label.setText(sync_status.synced_text(time.time()))
-        self.model.set_locations(connection.cache.locations())
-        self._update_viewer_label()
+        self.sync_label.setText(sync_status.synced_text(result.synced_at))
+        self.show_round(result)
         self._check_demo_user()
-        self.context.notifier.sync_result(result.newly_failed, result.recovered, result.rolled_back)
+        self.context.notifier.round_events(result.events)
         for location, dialog in list(self.history_dialogs.items()):
             if location in result.changed_locations:
                 dialog.reload()
@@ -274,6 +314,11 @@ class MainWindow(QMainWindow):
         self.countdown.start()
         self.round_done.emit(False)
 
+    def _on_interrupted(self, exc: BaseException) -> None:
+        """A worker was told to stop the program (Ctrl+C, `sys.exit`): stop."""
+        log.warning("stopping: %s in a background task", type(exc).__name__)
+        self.close()
+
     def _update_offline_text(self) -> None:
         if self._last_error is None or self.poller.offline_since is None:
             self.countdown.stop()
@@ -285,7 +330,7 @@ class MainWindow(QMainWindow):
             next_attempt_at=self.poller.next_attempt_at,
             paused=self.poller.paused,
             url=connection.url,
-            last_sync=connection.cache.last_sync(),
+            last_sync=self._last_sync,
         )
         now = time.time()
         self.sync_label.setText(sync_status.status_text(state, now))
@@ -320,14 +365,33 @@ class MainWindow(QMainWindow):
     def open_history(self, location: str) -> HistoryDialog:
         dialog = self.history_dialogs.get(location)
         if dialog is None:
-            dialog = HistoryDialog(self.context, location, self)
-            dialog.rollback_succeeded.connect(lambda _location: self.poller.sync_now())
-            dialog.finished.connect(lambda _result: self.history_dialogs.pop(location, None))
+            dialog = HistoryDialog(self.context, location, self.rollbacks, self)
+            # Closing finishes and then deletes it; a dialog deleted with
+            # its parent only reports `destroyed`.
+            forget = partial(self._forget_history, location, dialog)
+            dialog.finished.connect(forget)
+            dialog.destroyed.connect(forget)
             self.history_dialogs[location] = dialog
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()
         return dialog
+
+    def _forget_history(self, location: str, dialog: HistoryDialog, *_args: object) -> None:
+        if self.history_dialogs.get(location) is dialog:
+            del self.history_dialogs[location]
+
+    def _on_rollback_finished(self, location: str, outcome: DeployOutcome) -> None:
+        """Sync at once after an accepted rollback; say why one was not,
+        over its history dialog if that is still open."""
+        if outcome.ok:
+            self.poller.sync_now()
+            return
+        parent = self.history_dialogs.get(location) or self
+        title = "Rollback failed" if outcome.kind == "Failed" else "Rollback refused"
+        self.context.prompts.error(
+            parent, title, f"{location} was not rolled back: {outcome.message}"
+        )
 
     def focus_filter(self) -> None:
         self.filter.setFocus()
@@ -379,17 +443,25 @@ class MainWindow(QMainWindow):
         for action in self.demo_actions.values():
             action.setEnabled(True)
         if email is None:
-            viewer = self.context.connection.viewer()
+            viewer = self.context.connection.viewer
             email = viewer.email if viewer and embedded else None
         for key, action in self.demo_actions.items():
             action.setChecked(key == email)
 
     def open_connect_dialog(self) -> ConnectDialog:
+        if self.connect_dialog is not None:
+            self.connect_dialog.close()
         dialog = ConnectDialog(self.context.tasks, self.context.credentials.load(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._on_connect_accepted(dialog))
+        dialog.destroyed.connect(partial(self._forget_connect_dialog, dialog))
         self.connect_dialog = dialog
         dialog.open()
         return dialog
+
+    def _forget_connect_dialog(self, dialog: ConnectDialog, *_args: object) -> None:
+        if self.connect_dialog is dialog:
+            self.connect_dialog = None
 
     def _on_connect_accepted(self, dialog: ConnectDialog) -> None:
         settings = dialog.settings()
@@ -409,15 +481,33 @@ class MainWindow(QMainWindow):
         self._check_demo_user()
 
     # -- window life ---------------------------------------------------------------
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.WindowStateChange:
-            if self.isMinimized():
-                self.poller.pause()
-            else:
-                self.poller.resume()
-        super().changeEvent(event)
+    # Polling goes on while the window is minimized or hidden (in the tray):
+    # failures are noticed and alerted in the background.
+    def set_paused(self, paused: bool) -> None:
+        """Pause or resume polling (File menu, tray menu)."""
+        if paused:
+            self.poller.pause()
+        else:
+            self.poller.resume()
+        for action in (self.pause_action, self.tray.pause_action if self.tray else None):
+            if action is not None and action.isChecked() != paused:
+                action.setChecked(paused)
+
+    def bring_to_front(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def quit(self) -> None:
+        """Close for good, even when closing would leave the app in the tray."""
+        self._quitting = True
+        self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.tray is not None and self.tray_action.isChecked() and not self._quitting:
+            event.ignore()
+            self.hide()
+            return
         self.shutdown()
         super().closeEvent(event)
 
@@ -435,6 +525,7 @@ class MainWindow(QMainWindow):
         if self.connect_dialog is not None:
             self.connect_dialog.close()
         self.context.notifier.close()
+        self.tray = None
         self.context.tasks.shutdown()
         self.context.close_retired()
         connection = self.context.connection
