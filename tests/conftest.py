@@ -76,7 +76,7 @@ def demo_server(
     wal = _demo_database.with_name(_demo_database.name + "-wal")
     if wal.exists():  # normally checkpointed away when the last connection closed
         shutil.copyfile(wal, db.with_name(db.name + "-wal"))
-    server = EmbeddedServer(f"sqlite:///{db}")
+    server = EmbeddedServer(f"sqlite:///{db}", demo=True, load_demo_data=False)
     server.start()
     yield server
     server.stop()
@@ -86,7 +86,7 @@ def demo_server(
 def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
     """The bundled deployment server with no locations; the demo users exist."""
     db = tmp_path_factory.mktemp("empty-server") / "server.sqlite3"
-    server = EmbeddedServer(f"sqlite:///{db}")
+    server = EmbeddedServer(f"sqlite:///{db}", demo=True, load_demo_data=False)
     add_demo_users(server.storage)
     server.start()
     yield server

@@ -11,7 +11,10 @@ import requests
 from desktop_app.server.runner import EmbeddedServer
 from tests.server.helpers import TIMEOUT, gql, post, token_of
 
-TOKEN = {"Dagster-Cloud-Api-Token": token_of("editor@example.com")}
+TOKEN = {
+    "Dagster-Cloud-Api-Token": token_of("editor@example.com"),
+    "Content-Type": "application/json",
+}
 
 
 @pytest.fixture
