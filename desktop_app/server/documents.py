@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from desktop_app.server.storage import dumps
+from desktop_app.server.validation import field_key, string_problems
 
 CODE_SOURCES = ("python_file", "module_name", "package_name")
 TOP_LEVEL_KEYS = frozenset(
@@ -40,7 +41,7 @@ def validate_document(document: Any) -> list[str]:
     if not isinstance(document, Mapping):
         return ["document: must be an object (one location entry of dagster_cloud.yaml)"]
     errors: list[str] = []
-    unknown = sorted(str(k) for k in document if k not in TOP_LEVEL_KEYS)
+    unknown = sorted(field_key(str(k)) for k in document if k not in TOP_LEVEL_KEYS)
     errors.extend(f"{key}: unknown key in a location document" for key in unknown)
     name = document.get("location_name")
     if name is None:
@@ -58,7 +59,7 @@ def validate_document(document: Any) -> list[str]:
         errors.append("code_source: must be an object")
     else:
         given = [k for k in CODE_SOURCES if source.get(k) is not None]
-        extra = sorted(str(k) for k in source if k not in CODE_SOURCES)
+        extra = sorted(field_key(str(k)) for k in source if k not in CODE_SOURCES)
         errors.extend(f"code_source.{key}: unknown code source" for key in extra)
         if len(given) != 1:
             found = ", ".join(given) if given else "none"
@@ -83,7 +84,7 @@ def validate_document(document: Any) -> list[str]:
         else:
             errors.extend(
                 f"git.{key}: unknown key"
-                for key in sorted(str(k) for k in git if k not in GIT_KEYS)
+                for key in sorted(field_key(str(k)) for k in git if k not in GIT_KEYS)
             )
             errors.extend(
                 f"git.{key}: must be a string"
@@ -93,6 +94,7 @@ def validate_document(document: Any) -> list[str]:
     for key in ("container_context", "build"):
         if document.get(key) is not None and not isinstance(document[key], Mapping):
             errors.append(f"{key}: must be an object")
+    errors.extend(string_problems(document, len(dumps(document))))
     return errors
 
 
