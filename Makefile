@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m "not dagster" $(ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m "not dagster and not faults" $(ARGS)
 
 $(VENV)/.dagster: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,dagster]'

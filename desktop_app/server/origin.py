@@ -12,10 +12,12 @@ preflight this server never grants.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Mapping
 from typing import Any
 
+HOST_HEADER = re.compile(r"(?:\[([0-9a-f:.%]+)\]|([a-z0-9._-]+))(?::[0-9]{1,5})?")
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "localhost.localdomain"})
 
 
@@ -48,19 +50,20 @@ def is_loopback(host: str) -> bool:
     return bool(addresses) and all(is_loopback_address(a) for a in addresses)
 
 
-def _host_name(host_header: str) -> str:
-    """The host of a `Host` header value, without its port."""
-    host = host_header.strip().lower()
-    if host.startswith("["):
-        return host[: host.find("]") + 1] if "]" in host else host
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+def _host_name(host_header: str) -> str | None:
+    """The host of a `Host` header value without its port; None when the
+    value is not `name[:port]` or `[address][:port]`."""
+    match = HOST_HEADER.fullmatch(host_header.strip().lower())
+    if match is None:
+        return None
+    return match.group(1) or match.group(2)
 
 
 def is_loopback_host_header(host_header: str) -> bool:
     """True for `localhost[:port]` or a loopback address literal. Never
     resolved: resolving a page's own name is exactly what rebinding abuses."""
     name = _host_name(host_header)
-    return name in LOOPBACK_NAMES or is_loopback_address(name)
+    return name is not None and (name in LOOPBACK_NAMES or is_loopback_address(name))
 
 
 def cross_site_refusal(environ: Mapping[str, Any]) -> tuple[str, str] | None:
