@@ -92,7 +92,7 @@ def test_hostile_strings_are_refused_and_nothing_is_stored(
         {"git": {"commit_hash": "A" * 64}},
         {"container_context": {"k8s": {"command": "line one\n\tline two "}}},
     ],
-    ids=["longest-name", "mixed-name", "digest-image", "short-commit", "sha256-commit", "free-text"],
+    ids=["long-name", "mixed-name", "digest-image", "short-commit", "sha256-commit", "free-text"],
 )
 def test_real_shapes_are_accepted(url: str, changes: dict[str, Any]) -> None:
     doc = {**GOOD, **changes}

@@ -7,6 +7,7 @@ import io
 import json
 import shutil
 from pathlib import Path
+
 import pytest
 import requests
 
@@ -105,11 +106,18 @@ def test_only_json_bodies_are_taken(url: str, content_type: str | None) -> None:
     assert ok.status_code == 200
 
 
-def test_demo_tokens_need_a_demo_server(tmp_path: Path, _demo_database: Path) -> None:
+@pytest.fixture
+def once_demo(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """A copy of a database written by a demo server."""
+    db = tmp_path / "once-demo.sqlite3"
+    shutil.copyfile(request.getfixturevalue("_demo_database"), db)
+    return db
+
+
+def test_demo_tokens_need_a_demo_server(once_demo: Path) -> None:
     """A database once served with --demo, served without it, no longer
     lets the published tokens in; tokens of real users still work."""
-    db = tmp_path / "once-demo.sqlite3"
-    shutil.copyfile(_demo_database, db)
+    db = once_demo
     with EmbeddedServer(f"sqlite:///{db}") as server:
         assert server.url is not None
         response = post(server.url, QUERY, token=EDITOR)
@@ -141,13 +149,11 @@ def _call(app: GraphQLApp, token: str) -> str:
     return statuses[0]
 
 
-def test_demo_tokens_are_refused_off_loopback(tmp_path: Path, _demo_database: Path) -> None:
+def test_demo_tokens_are_refused_off_loopback(once_demo: Path) -> None:
     """An app told it is in demo mode but not on loopback (no server can be
     made so, but the app does not rely on that) still refuses them; off
     loopback, Host and Origin are not its business."""
-    db = tmp_path / "demo.sqlite3"
-    shutil.copyfile(_demo_database, db)
-    storage = Storage(f"sqlite:///{db}")
+    storage = Storage(f"sqlite:///{once_demo}")
     try:
         assert _call(GraphQLApp(storage, loopback=False, demo=True), EDITOR).startswith("401")
         assert _call(GraphQLApp(storage, loopback=True, demo=True), EDITOR).startswith("421")
