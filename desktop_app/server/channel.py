@@ -34,6 +34,7 @@ WAITRESS_SETTINGS: dict[str, Any] = {
     # waitress refuses bodies of this size or more.
     "max_request_body_size": MAX_BODY + 1,
     "max_request_header_size": 64 * 1024,
+    "recv_bytes": 64 * 1024,
     "channel_timeout": IDLE_SECONDS,
     "cleanup_interval": 1,
     "connection_limit": CONNECTION_LIMIT,

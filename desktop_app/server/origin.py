@@ -11,6 +11,7 @@ preflight this server never grants.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import socket
@@ -18,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 HOST_HEADER = re.compile(r"(?:\[([0-9a-f:.%]+)\]|([a-z0-9._-]+))(?::[0-9]{1,5})?")
+MAX_HOST = 300
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "localhost.localdomain"})
 
 
@@ -59,6 +61,7 @@ def _host_name(host_header: str) -> str | None:
     return match.group(1) or match.group(2)
 
 
+@functools.lru_cache(maxsize=64)
 def is_loopback_host_header(host_header: str) -> bool:
     """True for `localhost[:port]` or a loopback address literal. Never
     resolved: resolving a page's own name is exactly what rebinding abuses."""
@@ -71,7 +74,7 @@ def cross_site_refusal(environ: Mapping[str, Any]) -> tuple[str, str] | None:
     answer, or None. Requests without `Host` (HTTP/1.0) and without
     `Origin` (every client but a browser) pass those two checks."""
     host = str(environ.get("HTTP_HOST", ""))
-    if host and not is_loopback_host_header(host):
+    if host and (len(host) > MAX_HOST or not is_loopback_host_header(host)):
         return (
             "421 Misdirected Request",
             f"Host {_printable(host)} is not a loopback name; this server answers "
