@@ -4,6 +4,7 @@ where it started, and each refusal is one line of its log."""
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import subprocess
 import sys
@@ -32,9 +33,7 @@ class ServerProcess:
         command = [sys.executable, "-m", "desktop_app.server.cli", "serve", "--demo"]
         command += ["--db", f"sqlite:///{tmp_path / 'server.sqlite3'}", "--port", "0"]
         with self.log.open("w") as log:
-            self.process = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=log, text=True
-            )
+            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
         assert self.process.stdout is not None
         self.url = ""
         deadline = time.monotonic() + 60
@@ -99,10 +98,8 @@ def _huge_body(url: str) -> float:
     start = time.monotonic()
     with rawhttp.connect(url) as sock:
         sock.sendall(rawhttp.head(url, headers))
-        try:
+        with contextlib.suppress(OSError):
             sock.sendall(b"x" * MAX_BODY)
-        except OSError:
-            pass
         status, _ = rawhttp.read_response(sock)
     assert status == 413
     return time.monotonic() - start
