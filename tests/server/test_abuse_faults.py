@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +18,7 @@ from desktop_app.server.body import MAX_BODY
 from tests.server import rawhttp
 from tests.server.abuse import fragment_doubling, large_document, many_aliases
 from tests.server.helpers import TIMEOUT, post
+from tests.server.process import ServerProcess
 
 pytestmark = pytest.mark.faults
 
@@ -27,45 +26,11 @@ LATENCY = 0.1
 RSS_MARGIN = 50 * 1024 * 1024
 
 
-class ServerProcess:
-    def __init__(self, tmp_path: Path) -> None:
-        self.log = tmp_path / "server.log"
-        command = [sys.executable, "-m", "desktop_app.server.cli", "serve", "--demo"]
-        command += ["--db", f"sqlite:///{tmp_path / 'server.sqlite3'}", "--port", "0"]
-        with self.log.open("w") as log:
-            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
-        assert self.process.stdout is not None
-        self.url = ""
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not self.url:
-            line = self.process.stdout.readline()
-            if not line:
-                break
-            if line.startswith("http://") and line.strip().endswith("/graphql"):
-                self.url = line.strip()
-        assert self.url, self.log.read_text()
-
-    def rss(self) -> int:
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        kb = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))
-        return int(kb) * 1024
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        assert self.process.stdout is not None
-        self.process.stdout.close()
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[ServerProcess]:
     if not Path("/proc/self/status").exists():
         pytest.skip("reads the server's memory from /proc")
-    process = ServerProcess(tmp_path)
+    process = ServerProcess(tmp_path / "server.sqlite3", tmp_path / "server.log")
     try:
         yield process
     finally:
