@@ -1,9 +1,11 @@
-"""The WSGI application: `POST /graphql` with a JSON body, token required.
+"""The WSGI application: `POST /graphql` and `POST /{deployment}/graphql`
+with a JSON body, token required (routing in `routing.py`).
 
 GraphQL over HTTP: a request that cannot be executed (malformed JSON, a
 syntax error, a document that does not validate, wrong variables) answers
 400 with a JSON `errors` list; an executed one answers 200. Missing or
-unknown `Dagster-Cloud-Api-Token` answers 401, a body over 1 MB 413.
+unknown `Dagster-Cloud-Api-Token` answers 401, a user without a role in the
+deployment 403, an unknown deployment 404, a body over 1 MB 413.
 User errors never carry a stack trace.
 """
 
@@ -25,9 +27,16 @@ from graphql import (
     validate,
 )
 
-from desktop_app.server.accounts import user_for_token
+from desktop_app.server.accounts import authenticate
 from desktop_app.server.fastpath import CompiledQuery
-from desktop_app.server.resolvers import MUTATION_RESOLVERS, QUERY_RESOLVERS, RequestContext
+from desktop_app.server.resolvers import RequestContext
+from desktop_app.server.root_fields import MUTATION_RESOLVERS, QUERY_RESOLVERS
+from desktop_app.server.routing import (
+    DeploymentDirectory,
+    NotFoundError,
+    UnknownDeploymentError,
+    route,
+)
 from desktop_app.server.schema import build_server_schema
 from desktop_app.server.storage import Storage
 
@@ -90,18 +99,17 @@ def _errors(start_response: StartResponse, status: str, message: str) -> Iterabl
 class GraphQLApp:
     """WSGI callable serving the bundled deployment API."""
 
-    def __init__(self, storage: Storage, deployment_name: str = "prod") -> None:
+    def __init__(self, storage: Storage) -> None:
         self.storage = storage
-        self.deployment_name = deployment_name
+        self._deployments = DeploymentDirectory(storage)
         self.schema = build_server_schema(QUERY_RESOLVERS, MUTATION_RESOLVERS)
         self._documents = _DocumentCache(self.schema)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path.rstrip("/") != "/graphql":
-            return _errors(
-                start_response, "404 Not Found", f"no such endpoint: {path}; use /graphql"
-            )
+        try:
+            target = route(environ)
+        except NotFoundError as exc:
+            return _errors(start_response, "404 Not Found", str(exc))
         if environ.get("REQUEST_METHOD") != "POST":
             data = b'{"errors":[{"message":"use POST with a JSON body"}]}'
             start_response(
@@ -124,9 +132,19 @@ class GraphQLApp:
             return _errors(
                 start_response, "401 Unauthorized", "missing Dagster-Cloud-Api-Token header"
             )
-        user = user_for_token(self.storage, token)
+        try:
+            deployment = self._deployments.resolve(target.deployment)
+        except UnknownDeploymentError as exc:
+            return _errors(start_response, "404 Not Found", str(exc))
+        user = authenticate(self.storage, token, deployment)
         if user is None:
             return _errors(start_response, "401 Unauthorized", "unknown Dagster-Cloud-Api-Token")
+        if user.role is None:
+            return _errors(
+                start_response,
+                "403 Forbidden",
+                f"{user.email} has no role in deployment {deployment.name!r}",
+            )
         body = environ["wsgi.input"].read(length) if length else b""
         try:
             request = json.loads(body)
@@ -150,7 +168,7 @@ class GraphQLApp:
             return _json(
                 start_response, "400 Bad Request", {"errors": [e.formatted for e in exc.errors]}
             )
-        context = RequestContext(self.storage, user, self.deployment_name)
+        context = RequestContext(self.storage, user, deployment)
         fast = compiled.run(operation, variables, context)
         if fast is not None:
             return _json(start_response, "200 OK", {"data": fast})
