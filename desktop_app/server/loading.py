@@ -121,7 +121,9 @@ def load_location(
     name = str(document["location_name"])
     triggered = time.time() if triggered_at is None else triggered_at
     doc_text = dumps(document)
-    doc_hash = document_hash(document)
+    # A removal keeps the document it removed, under a hash of its own: it
+    # is no version anyone can roll back to.
+    doc_hash = document_hash({"removed": document} if removal else document)
     with storage.write() as conn:
         # FOR UPDATE serializes deploys of one location across server
         # processes on a shared database (SQLite's BEGIN IMMEDIATE already does).
