@@ -61,9 +61,9 @@ def server(tmp_path: Path) -> Iterator[Server]:
     if not CLI.exists():
         pytest.fail("dagster-cloud is not installed: run `make test-cli`")
     db = f"sqlite:///{tmp_path / 'server.sqlite3'}"
+    command = ["server", "serve", "--demo", "--port", "0", "--db", db]
     process = subprocess.Popen(
-        [sys.executable, "-m", "desktop_app", "server", "serve", "--demo", "--port", "0"]
-        + ["--db", db],
+        [sys.executable, "-m", "desktop_app", *command],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
