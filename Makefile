@@ -42,6 +42,16 @@ $(VENV)/.cli: $(STAMP)
 test-cli: $(VENV)/.cli
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m dagster_cloud_cli $(ARGS)
 
+# The server and sync suites on PostgreSQL (a throwaway cluster unless
+# DESKTOP_APP_TEST_DB_URL names one).
+$(VENV)/.postgres: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
+	touch $(VENV)/.postgres
+
+test-postgres: $(VENV)/.postgres
+	QT_QPA_PLATFORM=offscreen .ci/with-postgres $(BIN)/python -m pytest tests/server tests/sync \
+		-m "not dagster and not dagster_cloud_cli" $(ARGS)
+
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m desktop_app.bench $(ARGS)
 

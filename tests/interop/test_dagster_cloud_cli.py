@@ -333,4 +333,3 @@ def test_deployment_settings_are_stored(server: Server) -> None:
     shown = cli(server, "deployment", "settings", "get", "--url", server.prod)
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert "max_concurrent_runs: 7" in shown.stdout
-
