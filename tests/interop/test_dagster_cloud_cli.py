@@ -159,6 +159,24 @@ def test_add_location_with_default_flags_waits_for_the_load(server: Server) -> N
     assert entry["action"] == "deploy"
     assert entry["initiated_by"] == "editor@example.com"
     assert entry["assets"]["added"] == ["interop/orders"]
+    register(server, "registry.example.com/interop:2", ASSETS_V2)
+    updated = cli(
+        server,
+        "workspace",
+        "update-location",
+        "interop",
+        "--package-name",
+        "interop",
+        "--image",
+        "registry.example.com/interop:2",
+        "--url",
+        server.prod,
+    )
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    newest = history(server, "interop")[0]
+    assert newest["image"] == "registry.example.com/interop:2"
+    assert newest["assets"]["added"] == ["interop/refunds"]
+    assert list(newest["assets"]["changed"]) == ["interop/orders"]
 
 
 def test_add_location_of_a_failing_image_is_reported_as_a_failure(server: Server) -> None:
