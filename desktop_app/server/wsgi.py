@@ -135,6 +135,11 @@ class GraphQLApp:
         try:
             deployment = self._deployments.resolve(target.deployment)
         except UnknownDeploymentError as exc:
+            # Which deployments exist is for holders of a valid token only.
+            if authenticate(self.storage, token) is None:
+                return _errors(
+                    start_response, "401 Unauthorized", "unknown Dagster-Cloud-Api-Token"
+                )
             return _errors(start_response, "404 Not Found", str(exc))
         user = authenticate(self.storage, token, deployment)
         if user is None:

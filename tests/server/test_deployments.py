@@ -107,3 +107,8 @@ def test_the_apps_url_reaches_a_named_deployment(demo_server: EmbeddedServer) ->
     variables = {"name": "only_staging", "limit": 10, "cursor": None}
     data = gql(settings.graphql_url(), HISTORY, variables, token=settings.token)
     assert len(data["locationLoadHistory"]) == 1
+
+
+def test_deployment_names_are_not_told_to_unknown_tokens(demo_server: EmbeddedServer) -> None:
+    response = post(f"{_root(demo_server)}/nope/graphql", {"query": IDENTITY}, token="user:bad")
+    assert response.status_code == 401
