@@ -351,3 +351,45 @@ def test_deployment_settings_are_stored(server: Server) -> None:
     shown = cli(server, "deployment", "settings", "get", "--url", server.prod)
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert "max_concurrent_runs: 7" in shown.stdout
+
+
+def test_every_cli_document_in_our_areas_validates_against_the_schema() -> None:
+    """Each GraphQL document of the installed CLI whose root fields the
+    server has must validate against the server's schema as it is."""
+    import dagster_cloud_cli.gql as cli_gql
+    from graphql import OperationDefinitionNode, parse, validate
+
+    from desktop_app.server.root_fields import MUTATION_RESOLVERS, QUERY_RESOLVERS
+    from desktop_app.server.schema import build_server_schema
+
+    schema = build_server_schema(QUERY_RESOLVERS, MUTATION_RESOLVERS)
+    ours = set(QUERY_RESOLVERS) | set(MUTATION_RESOLVERS)
+    checked = set()
+    for name, value in vars(cli_gql).items():
+        if not (name.isupper() and isinstance(value, str) and "{" in value):
+            continue
+        document = parse(value)
+        roots = {
+            selection.name.value
+            for definition in document.definitions
+            if isinstance(definition, OperationDefinitionNode)
+            for selection in definition.selection_set.selections
+            if hasattr(selection, "name")
+        }
+        if roots and roots <= ours:
+            assert validate(schema, document) == [], name
+            checked |= roots
+    assert {
+        "agents",
+        "currentDeployment",
+        "workspace",
+        "workspaceOrError",
+        "locationsAsDocument",
+        "deploymentSettings",
+        "addOrUpdateLocationFromDocument",
+        "deleteLocation",
+        "reconcileLocationsFromDocument",
+        "deployLocations",
+        "setDeploymentSettings",
+        "markCliEvent",
+    } <= checked
