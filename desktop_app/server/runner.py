@@ -54,10 +54,11 @@ class EmbeddedServer:
         demo: bool = False,
         threads: int = 8,
         load_demo_data: bool = True,
+        upgrade: bool = True,
     ) -> None:
         if demo and not is_loopback(host):
             raise ValueError("the demo data set (with its fixed tokens) is served on loopback only")
-        self.storage = Storage(db_url or default_db_url(demo))
+        self.storage = Storage(db_url or default_db_url(demo), upgrade=upgrade)
         self.host = host
         self.port = port
         self.demo = demo
@@ -76,9 +77,13 @@ class EmbeddedServer:
         register_image(self.storage, ref, manifest)
 
     def add_user(
-        self, email: str, role: Role, location_roles: Mapping[str, Role] | None = None
+        self,
+        email: str,
+        role: Role,
+        location_roles: Mapping[str, Role] | None = None,
+        deployment: str | None = None,
     ) -> str:
-        return add_user(self.storage, email, role, location_roles)
+        return add_user(self.storage, email, role, location_roles, deployment=deployment)
 
     def bind(self) -> str:
         """Open the listening socket; returns the GraphQL URL."""

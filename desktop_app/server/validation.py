@@ -129,7 +129,11 @@ def string_problems(document: Mapping[str, Any], size: int) -> list[str]:
         if key not in ("location_name", "image") and isinstance(value, str)
     )
     problems.extend(p for p in checks if p is not None)
-    problems.extend(_nested_problems(document, ("container_context", "build")))
+    problems.extend(
+        _nested_problems(
+            document, ("container_context", "build", "pex_metadata", "defs_state_info")
+        )
+    )
     return problems
 
 

@@ -1,10 +1,12 @@
-"""The WSGI application: `POST /graphql` with a JSON body, token required.
+"""The WSGI application: `POST /graphql` and `POST /{deployment}/graphql`
+with a JSON body, token required (routing in `routing.py`).
 
 GraphQL over HTTP: a request that cannot be executed (malformed JSON, a
 syntax error, a document over a limit or that does not validate, wrong
 variables) answers 400 with a JSON `errors` list; an executed one answers
-200. Missing or unknown `Dagster-Cloud-Api-Token` answers 401, a body over
-1 MB 413 (see `channel.py`), a cross-site request to a loopback server
+200. Missing or unknown `Dagster-Cloud-Api-Token` answers 401, a user
+without a role in the deployment 403, an unknown deployment 404, a body
+over 1 MB 413 (see `channel.py`), a cross-site request to a loopback server
 403/415/421 (see `origin.py`). Every refusal is one log line; user errors
 never carry a stack trace.
 """
@@ -18,12 +20,19 @@ from typing import Any
 
 from graphql import ExecutionResult, GraphQLError, execute
 
-from desktop_app.server.accounts import user_for_token
+from desktop_app.server.accounts import authenticate
 from desktop_app.server.body import MAX_BODY, BadBodyError, decode
 from desktop_app.server.demo import DEMO_TOKENS
 from desktop_app.server.origin import cross_site_refusal
 from desktop_app.server.query_cache import DocumentCache, InvalidDocumentError
-from desktop_app.server.resolvers import MUTATION_RESOLVERS, QUERY_RESOLVERS, RequestContext
+from desktop_app.server.resolvers import RequestContext
+from desktop_app.server.root_fields import MUTATION_RESOLVERS, QUERY_RESOLVERS
+from desktop_app.server.routing import (
+    DeploymentDirectory,
+    NotFoundError,
+    UnknownDeploymentError,
+    route,
+)
 from desktop_app.server.schema import build_server_schema
 from desktop_app.server.storage import Storage
 
@@ -72,7 +81,6 @@ class GraphQLApp:
     def __init__(
         self,
         storage: Storage,
-        deployment_name: str = "prod",
         *,
         loopback: bool = False,
         demo: bool = False,
@@ -81,18 +89,17 @@ class GraphQLApp:
         cross-site requests; `demo`: it honours the published demo tokens
         (only together with `loopback`)."""
         self.storage = storage
-        self.deployment_name = deployment_name
+        self._deployments = DeploymentDirectory(storage)
         self.loopback = loopback
         self.demo = demo and loopback
         self.schema = build_server_schema(QUERY_RESOLVERS, MUTATION_RESOLVERS)
         self._documents = DocumentCache(self.schema)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path.rstrip("/") != "/graphql":
-            return _refuse(
-                environ, start_response, "404 Not Found", f"no such endpoint: {path}; use /graphql"
-            )
+        try:
+            target = route(environ)
+        except NotFoundError as exc:
+            return _refuse(environ, start_response, "404 Not Found", str(exc))
         if environ.get("REQUEST_METHOD") != "POST":
             return _refuse(
                 environ,
@@ -105,9 +112,21 @@ class GraphQLApp:
         if refused is not None:
             return _refuse(environ, start_response, *refused)
         token = environ.get(TOKEN_HEADER, "").strip()
-        user = user_for_token(self.storage, token) if token else None
+        if not token:
+            return _refuse(environ, start_response, "401 Unauthorized", _token_problem(token))
+        try:
+            deployment = self._deployments.resolve(target.deployment)
+        except UnknownDeploymentError as exc:
+            # Which deployments exist is for holders of a valid token only.
+            if authenticate(self.storage, token) is None:
+                return _refuse(environ, start_response, "401 Unauthorized", _token_problem(token))
+            return _refuse(environ, start_response, "404 Not Found", str(exc))
+        user = authenticate(self.storage, token, deployment)
         if user is None:
             return _refuse(environ, start_response, "401 Unauthorized", _token_problem(token))
+        if user.role is None:
+            message = f"{user.email} has no role in deployment {deployment.name!r}"
+            return _refuse(environ, start_response, "403 Forbidden", message)
         try:
             request = _graphql_request(environ)
             compiled = self._documents.get(request["query"])
@@ -118,7 +137,7 @@ class GraphQLApp:
             return _refuse(environ, start_response, "400 Bad Request", str(exc), formatted)
         variables = request.get("variables")
         operation = request.get("operationName")
-        context = RequestContext(self.storage, user, self.deployment_name)
+        context = RequestContext(self.storage, user, deployment)
         fast = compiled.run(operation, variables, context)
         if fast is not None:
             return _json(start_response, "200 OK", {"data": fast})

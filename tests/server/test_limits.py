@@ -10,7 +10,7 @@ from graphql import get_introspection_query, parse
 from desktop_app.api import documents
 from desktop_app.server.limits import DEFAULT_LIMITS, check_document
 from desktop_app.server.query_cache import DocumentCache, InvalidDocumentError, estimated_bytes
-from desktop_app.server.resolvers import MUTATION_RESOLVERS, QUERY_RESOLVERS
+from desktop_app.server.root_fields import MUTATION_RESOLVERS, QUERY_RESOLVERS
 from desktop_app.server.runner import EmbeddedServer
 from desktop_app.server.schema import build_server_schema
 from tests.server.abuse import deep, fragment_doubling, large_document, many_aliases

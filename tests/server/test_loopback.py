@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from desktop_app.server.origin import is_loopback, is_loopback_host_header
 from desktop_app.server.runner import EmbeddedServer
 from desktop_app.server.storage import Storage
 from desktop_app.server.wsgi import GraphQLApp
+from tests import databases
 from tests.server.helpers import TIMEOUT, gql, post, token_of
 
 QUERY = {"query": "{ identity { viewer { email } } }"}
@@ -107,18 +108,17 @@ def test_only_json_bodies_are_taken(url: str, content_type: str | None) -> None:
 
 
 @pytest.fixture
-def once_demo(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+def once_demo(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A copy of a database written by a demo server."""
-    db = tmp_path / "once-demo.sqlite3"
-    shutil.copyfile(request.getfixturevalue("_demo_database"), db)
-    return db
+    url = databases.fresh(tmp_path, template=request.getfixturevalue("_demo_database"))
+    yield url
+    databases.drop(url)
 
 
-def test_demo_tokens_need_a_demo_server(once_demo: Path) -> None:
+def test_demo_tokens_need_a_demo_server(once_demo: str) -> None:
     """A database once served with --demo, served without it, no longer
     lets the published tokens in; tokens of real users still work."""
-    db = once_demo
-    with EmbeddedServer(f"sqlite:///{db}") as server:
+    with EmbeddedServer(once_demo) as server:
         assert server.url is not None
         response = post(server.url, QUERY, token=EDITOR)
         assert response.status_code == 401
@@ -127,7 +127,7 @@ def test_demo_tokens_need_a_demo_server(once_demo: Path) -> None:
         assert gql(server.url, QUERY["query"], token=token)["identity"]["viewer"]["email"] == (
             "real@example.com"
         )
-    with EmbeddedServer(f"sqlite:///{db}", demo=True, load_demo_data=False) as demo:
+    with EmbeddedServer(once_demo, demo=True, load_demo_data=False) as demo:
         assert demo.url is not None
         assert post(demo.url, QUERY, token=EDITOR).status_code == 200
 
@@ -149,11 +149,11 @@ def _call(app: GraphQLApp, token: str) -> str:
     return statuses[0]
 
 
-def test_demo_tokens_are_refused_off_loopback(once_demo: Path) -> None:
+def test_demo_tokens_are_refused_off_loopback(once_demo: str) -> None:
     """An app told it is in demo mode but not on loopback (no server can be
     made so, but the app does not rely on that) still refuses them; off
     loopback, Host and Origin are not its business."""
-    storage = Storage(f"sqlite:///{once_demo}")
+    storage = Storage(once_demo)
     try:
         assert _call(GraphQLApp(storage, loopback=False, demo=True), EDITOR).startswith("401")
         assert _call(GraphQLApp(storage, loopback=True, demo=True), EDITOR).startswith("421")
