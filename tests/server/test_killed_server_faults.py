@@ -45,6 +45,7 @@ def _contents(cache_path: Path) -> dict[str, Any]:
         }
 
 
+@pytest.mark.timeout(900)  # seventeen server starts
 def test_killed_mid_first_sync_leaves_nothing_partial(
     tmp_path: Path, record_property: pytest.RecordProperty
 ) -> None:
