@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-dagster lint bench venv clean
+.PHONY: run test test-dagster test-cli test-postgres lint bench venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m "not dagster" $(ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m "not dagster and not dagster_cloud_cli and not faults" $(ARGS)
 
 $(VENV)/.dagster: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,dagster]'
@@ -33,6 +33,24 @@ $(VENV)/.dagster: $(STAMP)
 
 test-dagster: $(VENV)/.dagster
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m dagster $(ARGS)
+
+# The official Dagster+ CLI against the bundled server (tests marked dagster_cloud_cli).
+$(VENV)/.cli: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,cli]'
+	touch $(VENV)/.cli
+
+test-cli: $(VENV)/.cli
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m dagster_cloud_cli $(ARGS)
+
+# The server and sync suites on PostgreSQL (a throwaway cluster unless
+# DESKTOP_APP_TEST_DB_URL names one).
+$(VENV)/.postgres: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
+	touch $(VENV)/.postgres
+
+test-postgres: $(VENV)/.postgres
+	QT_QPA_PLATFORM=offscreen .ci/with-postgres $(BIN)/python -m pytest tests/server tests/sync \
+		-m "not dagster and not dagster_cloud_cli" $(ARGS)
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m desktop_app.bench $(ARGS)

@@ -46,47 +46,52 @@ def _no_leaked_threads() -> Iterator[None]:
 
 # -- the bundled deployment server ---------------------------------------------------------
 
-import shutil  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 from desktop_app.server.demo import add_demo_users, load_demo  # noqa: E402
 from desktop_app.server.runner import EmbeddedServer  # noqa: E402
 from desktop_app.server.storage import Storage  # noqa: E402
+from tests import databases  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def _demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _demo_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo data set written once per session (no threads involved);
-    each `demo_server` gets its own copy."""
-    path = tmp_path_factory.mktemp("demo-template") / "server.sqlite3"
-    storage = Storage(f"sqlite:///{path}")
+    each `demo_server` gets its own copy. SQLite unless
+    DESKTOP_APP_TEST_DB_URL names a PostgreSQL server."""
+    url = databases.fresh(tmp_path_factory.mktemp("demo-template"))
+    storage = Storage(url)
     load_demo(storage)
     storage.close()
-    return path
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def server_db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A new, empty server database (SQLite, or PostgreSQL as above)."""
+    url = databases.fresh(tmp_path_factory.mktemp("server-db"))
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture
 def demo_server(
-    tmp_path_factory: pytest.TempPathFactory, _demo_database: Path
+    tmp_path_factory: pytest.TempPathFactory, _demo_database: str
 ) -> Iterator[EmbeddedServer]:
     """The bundled deployment server with the demo data set, on a free
-    loopback port, on a fresh SQLite file; stopped after the test."""
-    db = tmp_path_factory.mktemp("demo-server") / "server.sqlite3"
-    shutil.copyfile(_demo_database, db)
-    wal = _demo_database.with_name(_demo_database.name + "-wal")
-    if wal.exists():  # normally checkpointed away when the last connection closed
-        shutil.copyfile(wal, db.with_name(db.name + "-wal"))
-    server = EmbeddedServer(f"sqlite:///{db}")
+    loopback port, on a fresh copy of the demo database; stopped after the test."""
+    url = databases.fresh(tmp_path_factory.mktemp("demo-server"), template=_demo_database)
+    server = EmbeddedServer(url, demo=True, load_demo_data=False)
     server.start()
     yield server
     server.stop()
+    databases.drop(url)
 
 
 @pytest.fixture
-def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+def empty_server(server_db_url: str) -> Iterator[EmbeddedServer]:
     """The bundled deployment server with no locations; the demo users exist."""
-    db = tmp_path_factory.mktemp("empty-server") / "server.sqlite3"
-    server = EmbeddedServer(f"sqlite:///{db}")
+    server = EmbeddedServer(server_db_url, demo=True, load_demo_data=False)
     add_demo_users(server.storage)
     server.start()
     yield server

@@ -12,11 +12,18 @@ loads must fit in 30 MB), so:
   asset at that load" is one index seek.
 
 `rollback_note` keeps what no server has a field for: the reason a person
-gave when asking for a rollback. Version 2 added it.
+gave when asking for a rollback. Version 2 added it, version 3
+`asset_change_detail`. Version 4 repairs two changes that were made while
+files said version 1 (commits 0695fb9 and 1711e92): `definition` rows in
+the old form (a full SHA-256, zlib'd canonical JSON, no `fields`) are
+re-encoded, and the `asset_change_by_time` index gains `changed`. Every
+step looks at what the file holds, not only at its number.
 """
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections.abc import Callable
 
 from sqlalchemy import (
@@ -33,7 +40,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 3
+from desktop_app.cache import codec
+from desktop_app.core.assets import AssetDefinition
+
+SCHEMA_VERSION = 4
 
 # asset_change.state
 REMOVED = 0  # the key does not exist (after this load)
@@ -170,9 +180,45 @@ def _add_change_details(conn: Connection) -> None:
     asset_change_detail.create(conn, checkfirst=True)
 
 
+def _columns(conn: Connection, table: str) -> list[str]:
+    return [str(row[1]) for row in conn.exec_driver_sql(f"PRAGMA table_info({table})")]
+
+
+def _index_columns(conn: Connection, index: str) -> list[str]:
+    return [str(row[2]) for row in conn.exec_driver_sql(f"PRAGMA index_info({index})")]
+
+
+def _old_definition(body: bytes) -> AssetDefinition:
+    """A body as files before 0695fb9 stored it: zlib'd canonical JSON."""
+    return AssetDefinition.from_json(json.loads(zlib.decompress(body)))
+
+
+def _repair_unversioned_changes(conn: Connection) -> None:
+    if "fields" not in _columns(conn, "definition"):
+        rows = conn.exec_driver_sql("SELECT id, body FROM definition").all()
+        conn.exec_driver_sql("ALTER TABLE definition RENAME TO definition_old")
+        definition.create(conn)
+        for def_id, body in rows:
+            parsed = _old_definition(bytes(body))
+            conn.execute(
+                definition.insert().values(
+                    id=def_id,
+                    hash=codec.definition_hash(parsed),
+                    body=codec.encode_definition(parsed),
+                    fields=codec.fingerprint(parsed),
+                )
+            )
+        conn.exec_driver_sql("DROP TABLE definition_old")
+    if _index_columns(conn, "asset_change_by_time") != ["location_id", "loaded_at", "changed"]:
+        conn.exec_driver_sql("DROP INDEX IF EXISTS asset_change_by_time")
+        for index in asset_change.indexes:
+            index.create(conn)
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _add_rollback_notes,
     2: _add_change_details,
+    3: _repair_unversioned_changes,
 }
 
 

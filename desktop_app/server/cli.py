@@ -1,8 +1,14 @@
-"""`desktop-app server ...`: serve, add users, register images.
+"""`desktop-app server ...`: serve, manage deployments, users, tokens, images.
 
-    serve --db URL --host H --port P [--demo]
-    user add EMAIL --role ROLE [--location NAME=ROLE ...] --db URL
-    image add REF --manifest FILE --db URL
+    serve --db URL --host H --port P [--demo] [--no-upgrade]
+    migrate --db URL
+    deployment add NAME | deployment list
+    user add EMAIL --role ROLE [--deployment NAME] [--location NAME=ROLE ...]
+    user list | user remove EMAIL
+    token list [--user EMAIL] | token revoke ID
+    image add REF --manifest FILE
+
+Every command takes --db URL (default: a SQLite file in the data dir).
 
 Errors are one line on stderr and exit status 2.
 """
@@ -21,9 +27,11 @@ from types import FrameType
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from desktop_app.core.roles import Role
+from desktop_app.server import admin_cli
 from desktop_app.server.accounts import add_user
 from desktop_app.server.manifest import register_image
 from desktop_app.server.runner import EmbeddedServer, default_db_url, is_loopback
+from desktop_app.server.schema_version import SchemaError
 from desktop_app.server.storage import Storage
 
 
@@ -46,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=3000, help="0 picks a free port")
     serve.add_argument("--demo", action="store_true", help="load the demo data set (loopback)")
     serve.add_argument("--threads", type=int, default=8, help=argparse.SUPPRESS)
+    serve.add_argument(
+        "--no-upgrade",
+        action="store_true",
+        help="refuse a database of an earlier schema instead of migrating it",
+    )
+    admin_cli.add_commands(commands, _Parser)
 
     user = commands.add_parser("user", help="manage users").add_subparsers(
         dest="action", required=True, parser_class=_Parser
@@ -54,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("email")
     add.add_argument("--role", required=True, help="viewer, launcher, editor, admin, org-admin")
     add.add_argument(
+        "--deployment", help="the deployment the role is for (default: prod); org-admin spans all"
+    )
+    add.add_argument(
         "--location",
         action="append",
         default=[],
@@ -61,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         help="raise the role on one code location (repeatable)",
     )
     add.add_argument("--db")
+    admin_cli.add_user_commands(user)
 
     image = commands.add_parser("image", help="manage images").add_subparsers(
         dest="action", required=True, parser_class=_Parser
@@ -93,6 +111,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         demo=args.demo,
         threads=args.threads,
+        upgrade=not args.no_upgrade,
     )
     url = server.bind()
     if args.demo:
@@ -123,11 +142,16 @@ def _user_add(args: argparse.Namespace) -> int:
     grants = _grants(args.location)
     storage = Storage(args.db or default_db_url())
     try:
-        token = add_user(storage, args.email, role, grants)
+        token = add_user(storage, args.email, role, grants, deployment=args.deployment)
     finally:
         storage.close()
     where = "".join(f", {r.label} on {n}" for n, r in grants.items())
-    print(f"{args.email}: {role.label}{where}. API token:")
+    scope = (
+        "every deployment"
+        if role is Role.ORGANIZATION_ADMIN
+        else f"deployment {args.deployment or 'prod'}"
+    )
+    print(f"{args.email}: {role.label} in {scope}{where}. API token (shown only now):")
     print(token)
     return 0
 
@@ -155,10 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(args_list)
         if args.command == "serve":
             return _serve(args)
-        if args.command == "user":
+        if args.command == "user" and args.action == "add":
             return _user_add(args)
-        return _image_add(args)
-    except (UsageError, ValueError) as exc:
+        if args.command == "image":
+            return _image_add(args)
+        return admin_cli.run(args)
+    except (UsageError, ValueError, LookupError, SchemaError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except ArgumentError as exc:

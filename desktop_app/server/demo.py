@@ -32,6 +32,9 @@ DEMO_USERS: dict[str, tuple[Role, str]] = {
     "org-admin@example.com": (Role.ORGANIZATION_ADMIN, "demo-token-org-admin"),
 }
 DEFAULT_DEMO_EMAIL = "editor@example.com"
+# Published in the README and the banner: honoured only by a server
+# running with --demo on loopback, whatever database it serves.
+DEMO_TOKENS = frozenset(token for _role, token in DEMO_USERS.values())
 
 
 def demo_dir() -> Traversable:

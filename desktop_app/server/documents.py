@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from desktop_app.server.storage import dumps
+from desktop_app.server.validation import field_key, string_problems
 
-CODE_SOURCES = ("python_file", "module_name", "package_name")
+CODE_SOURCES = ("python_file", "module_name", "package_name", "autoload_defs_module_name")
 TOP_LEVEL_KEYS = frozenset(
     {
         "location_name",
@@ -28,9 +29,24 @@ TOP_LEVEL_KEYS = frozenset(
         "agent_queue",
         "build",
         "autoload_defs_module_name",
+        # What `dagster-cloud ci deploy` adds: PEX builds, state-backed definitions.
+        "pex_metadata",
+        "pex_bundle",
+        "defs_state_info",
     }
 )
-GIT_KEYS = frozenset({"commit_hash", "url", "provider", "repo_owner", "repo_name", "base_branch"})
+GIT_KEYS = frozenset(
+    {
+        "commit_hash",
+        "url",
+        "provider",
+        "repo_owner",
+        "repo_name",
+        "base_branch",
+        "defs_base_path",
+    }
+)
+PEX_KEYS = frozenset({"pex_tag", "python_version"})
 STRING_KEYS = ("image", "working_directory", "executable_path", "attribute", "agent_queue")
 
 
@@ -40,7 +56,7 @@ def validate_document(document: Any) -> list[str]:
     if not isinstance(document, Mapping):
         return ["document: must be an object (one location entry of dagster_cloud.yaml)"]
     errors: list[str] = []
-    unknown = sorted(str(k) for k in document if k not in TOP_LEVEL_KEYS)
+    unknown = sorted(field_key(str(k)) for k in document if k not in TOP_LEVEL_KEYS)
     errors.extend(f"{key}: unknown key in a location document" for key in unknown)
     name = document.get("location_name")
     if name is None:
@@ -51,20 +67,17 @@ def validate_document(document: Any) -> list[str]:
     autoload = document.get("autoload_defs_module_name")
     if source is None:
         if autoload is None:
-            errors.append(
-                "code_source: required, with exactly one of python_file, module_name, package_name"
-            )
+            errors.append(f"code_source: required, with exactly one of {', '.join(CODE_SOURCES)}")
     elif not isinstance(source, Mapping):
         errors.append("code_source: must be an object")
     else:
         given = [k for k in CODE_SOURCES if source.get(k) is not None]
-        extra = sorted(str(k) for k in source if k not in CODE_SOURCES)
+        extra = sorted(field_key(str(k)) for k in source if k not in CODE_SOURCES)
         errors.extend(f"code_source.{key}: unknown code source" for key in extra)
         if len(given) != 1:
             found = ", ".join(given) if given else "none"
             errors.append(
-                "code_source: needs exactly one of python_file, module_name, package_name "
-                f"(found {found})"
+                f"code_source: needs exactly one of {', '.join(CODE_SOURCES)} (found {found})"
             )
         errors.extend(
             f"code_source.{key}: must be a string"
@@ -83,16 +96,38 @@ def validate_document(document: Any) -> list[str]:
         else:
             errors.extend(
                 f"git.{key}: unknown key"
-                for key in sorted(str(k) for k in git if k not in GIT_KEYS)
+                for key in sorted(field_key(str(k)) for k in git if k not in GIT_KEYS)
             )
             errors.extend(
                 f"git.{key}: must be a string"
                 for key in sorted(GIT_KEYS)
                 if git.get(key) is not None and not isinstance(git[key], str)
             )
-    for key in ("container_context", "build"):
+    for key in ("container_context", "build", "defs_state_info"):
         if document.get(key) is not None and not isinstance(document[key], Mapping):
             errors.append(f"{key}: must be an object")
+    errors.extend(_pex_errors(document))
+    errors.extend(string_problems(document, len(dumps(document))))
+    return errors
+
+
+def _pex_errors(document: Mapping[str, Any]) -> list[str]:
+    errors: list[str] = []
+    bundle = document.get("pex_bundle")
+    if bundle is not None and not isinstance(bundle, bool):
+        errors.append("pex_bundle: must be true or false")
+    pex = document.get("pex_metadata")
+    if pex is None:
+        return errors
+    if not isinstance(pex, Mapping):
+        return [*errors, "pex_metadata: must be an object"]
+    unknown = sorted(field_key(str(k)) for k in pex if k not in PEX_KEYS)
+    errors.extend(f"pex_metadata.{key}: unknown key" for key in unknown)
+    if not isinstance(pex.get("pex_tag"), str) or not pex["pex_tag"]:
+        errors.append("pex_metadata.pex_tag: required, a string")
+    version = pex.get("python_version")
+    if version is not None and not isinstance(version, str):
+        errors.append("pex_metadata.python_version: must be a string")
     return errors
 
 
@@ -154,16 +189,17 @@ def serialized_deployment_metadata(document: Mapping[str, Any]) -> str:
         "__class__": "CodeDeploymentMetadata",
         "agent_queue": document.get("agent_queue"),
         "attribute": document.get("attribute"),
-        "autoload_defs_module_name": document.get("autoload_defs_module_name"),
+        "autoload_defs_module_name": code_source.get("autoload_defs_module_name")
+        or document.get("autoload_defs_module_name"),
         "cloud_context_env": {},
         "container_context": document.get("container_context") or {},
-        "defs_state_info": None,
+        "defs_state_info": document.get("defs_state_info"),
         "executable_path": document.get("executable_path"),
         "git_metadata": git_metadata,
         "image": document.get("image"),
         "module_name": code_source.get("module_name"),
         "package_name": code_source.get("package_name"),
-        "pex_metadata": None,
+        "pex_metadata": document.get("pex_metadata"),
         "python_file": code_source.get("python_file"),
         "working_directory": document.get("working_directory"),
     }

@@ -26,6 +26,7 @@ from desktop_app.server.documents import (
 )
 from desktop_app.server.manifest import ImageContent, image_content, python_error
 from desktop_app.server.storage import (
+    DEFAULT_DEPLOYMENT_ID,
     Storage,
     chunks,
     current_assets,
@@ -57,11 +58,11 @@ class LoadResult:
     rollback_target: float | None = None
 
 
-def _unique_timestamp(conn: Connection, location: str, wanted: float) -> float:
+def _unique_timestamp(conn: Connection, deployment_id: int, location: str, wanted: float) -> float:
     """`codeLocationDataUploadTimestamp` is unique per location and grows."""
     newest = conn.execute(
         select(loads.c.uploaded_at)
-        .where(loads.c.location == location)
+        .where(loads.c.deployment_id == deployment_id, loads.c.location == location)
         .order_by(loads.c.uploaded_at.desc())
         .limit(1)
     ).scalar()
@@ -72,6 +73,7 @@ def _unique_timestamp(conn: Connection, location: str, wanted: float) -> float:
 
 def _action_for(
     conn: Connection,
+    deployment_id: int,
     location: str,
     doc_hash: str,
     current_hash: str | None,
@@ -83,7 +85,11 @@ def _action_for(
         return requested, None
     earlier = conn.execute(
         select(loads.c.uploaded_at)
-        .where(loads.c.location == location, loads.c.document_hash == doc_hash)
+        .where(
+            loads.c.deployment_id == deployment_id,
+            loads.c.location == location,
+            loads.c.document_hash == doc_hash,
+        )
         .order_by(loads.c.uploaded_at.desc())
         .limit(1)
     ).scalar()
@@ -101,28 +107,42 @@ def load_location(
     triggered_at: float | None = None,
     uploaded_at: float | None = None,
     content: ImageContent | None = None,
+    deployment_id: int = DEFAULT_DEPLOYMENT_ID,
+    removal: bool = False,
 ) -> LoadResult:
     """Load `document` (already validated) as its location's new version.
 
     `action` is deploy or reload; a deploy is recorded as a rollback when it
     re-submits an earlier entry's document. Timestamps default to now (the
     demo data set passes historical ones). `content` stands in for the
-    image's registered manifest (bulk imports of history)."""
+    image's registered manifest (bulk imports of history). A `removal`
+    records the location leaving the workspace: an entry whose diff removes
+    every asset, after which the location is gone (its history stays)."""
     name = str(document["location_name"])
     triggered = time.time() if triggered_at is None else triggered_at
     doc_text = dumps(document)
-    doc_hash = document_hash(document)
+    # A removal keeps the document it removed, under a hash of its own: it
+    # is no version anyone can roll back to.
+    doc_hash = document_hash({"removed": document} if removal else document)
     with storage.write() as conn:
         # FOR UPDATE serializes deploys of one location across server
         # processes on a shared database (SQLite's BEGIN IMMEDIATE already does).
         loc = (
-            conn.execute(select(locations).where(locations.c.name == name).with_for_update())
+            conn.execute(
+                select(locations)
+                .where(locations.c.deployment_id == deployment_id, locations.c.name == name)
+                .with_for_update()
+            )
             .mappings()
             .first()
         )
         current_doc_hash = document_hash(json.loads(loc["document"])) if loc else None
-        final_action, target = _action_for(conn, name, doc_hash, current_doc_hash, action)
+        final_action, target = _action_for(
+            conn, deployment_id, name, doc_hash, current_doc_hash, action
+        )
         ref = document.get("image")
+        if removal:
+            content = ImageContent(ref=str(ref or ""), assets=())
         if content is None and isinstance(ref, str):
             content = image_content(conn, ref)
         error: dict[str, Any] | None = None
@@ -137,17 +157,21 @@ def load_location(
         elif content.error is not None:
             error = dict(content.error)
         when = _unique_timestamp(
-            conn, name, max(triggered, time.time()) if uploaded_at is None else uploaded_at
+            conn,
+            deployment_id,
+            name,
+            max(triggered, time.time()) if uploaded_at is None else uploaded_at,
         )
         display = {
             **location_display_metadata(document),
             "initiated_by": initiated_by,
-            "action": str(final_action),
+            "action": "remove" if removal else str(final_action),
         }
         if target is not None:
             display["rollback_target"] = repr(target)
         previous_id = loc["success_load_id"] if loc else None
         row = {
+            "deployment_id": deployment_id,
             "location": name,
             "uploaded_at": when,
             "triggered_at": min(triggered, when),
@@ -168,7 +192,7 @@ def load_location(
             status = LoadStatus.ERROR
             success_id = previous_id
         else:
-            load_id = _record_success(conn, row, name, content.hashed())
+            load_id = _record_success(conn, row, deployment_id, name, content.hashed())
             status = LoadStatus.LOADED
             success_id = load_id
         values = {
@@ -177,22 +201,36 @@ def load_location(
             "current_load_id": load_id,
             "success_load_id": success_id,
         }
-        if loc is None:
-            conn.execute(insert(locations).values(name=name, **values))
+        if removal:
+            conn.execute(
+                delete(locations).where(
+                    locations.c.deployment_id == deployment_id, locations.c.name == name
+                )
+            )
+        elif loc is None:
+            conn.execute(insert(locations).values(deployment_id=deployment_id, name=name, **values))
         else:
-            conn.execute(update(locations).where(locations.c.name == name).values(**values))
+            conn.execute(
+                update(locations)
+                .where(locations.c.deployment_id == deployment_id, locations.c.name == name)
+                .values(**values)
+            )
     return LoadResult(name, load_id, when, status, final_action, target)
 
 
 def _record_success(
-    conn: Connection, row: dict[str, Any], name: str, new_defs: dict[str, AssetDefinition]
+    conn: Connection,
+    row: dict[str, Any],
+    deployment_id: int,
+    name: str,
+    new_defs: dict[str, AssetDefinition],
 ) -> int:
     """Insert a successful load: the changed keys only, and the new current
     definitions of the location."""
     new_keys = {key_text(a.key): h for h, a in new_defs.items()}
     rows = conn.execute(
         select(current_assets.c.asset_key, current_assets.c.definition_hash).where(
-            current_assets.c.location == name
+            current_assets.c.deployment_id == deployment_id, current_assets.c.location == name
         )
     )
     old_keys: dict[str, str] = {row[0]: row[1] for row in rows}
@@ -235,11 +273,18 @@ def _record_success(
         for chunk in chunks(gone):
             conn.execute(
                 delete(current_assets).where(
-                    current_assets.c.location == name, current_assets.c.asset_key.in_(chunk)
+                    current_assets.c.deployment_id == deployment_id,
+                    current_assets.c.location == name,
+                    current_assets.c.asset_key.in_(chunk),
                 )
             )
         fresh = [
-            {"location": name, "asset_key": r["asset_key"], "definition_hash": r["new_hash"]}
+            {
+                "deployment_id": deployment_id,
+                "location": name,
+                "asset_key": r["asset_key"],
+                "definition_hash": r["new_hash"],
+            }
             for r in change_rows
             if r["new_hash"] is not None
         ]
@@ -248,10 +293,20 @@ def _record_success(
     return load_id
 
 
-def delete_location(storage: Storage, name: str) -> bool:
+def delete_location(
+    storage: Storage, name: str, deployment_id: int = DEFAULT_DEPLOYMENT_ID
+) -> bool:
     """Remove a location from the workspace (its history stays); False when
     there is no such location."""
     with storage.write() as conn:
-        gone = conn.execute(delete(locations).where(locations.c.name == name)).rowcount
-        conn.execute(delete(current_assets).where(current_assets.c.location == name))
+        gone = conn.execute(
+            delete(locations).where(
+                locations.c.deployment_id == deployment_id, locations.c.name == name
+            )
+        ).rowcount
+        conn.execute(
+            delete(current_assets).where(
+                current_assets.c.deployment_id == deployment_id, current_assets.c.location == name
+            )
+        )
     return bool(gone)

@@ -34,6 +34,7 @@ from desktop_app.server.storage import (
     load_definitions,
     store_definitions,
 )
+from desktop_app.server.validation import image_problem
 
 METADATA_KINDS = (
     "Text",
@@ -179,6 +180,9 @@ def register_image(storage: Storage, ref: str, manifest: Mapping[str, Any]) -> I
     """Store (or replace) the manifest of image `ref`."""
     if not ref.strip():
         raise ManifestError("an image reference cannot be empty")
+    problem = image_problem(ref, "image reference")
+    if problem is not None:
+        raise ManifestError(problem)
     content = parse_manifest(ref, manifest)
     hashed = content.hashed()
     # The image keeps only the content hashes of its definitions; each

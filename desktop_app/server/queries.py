@@ -46,12 +46,13 @@ class LocationStatus:
     version_key: str
 
 
-def location_statuses(conn: Connection) -> list[LocationStatus]:
+def location_statuses(conn: Connection, deployment_id: int) -> list[LocationStatus]:
     """The cheap heartbeat: one small query, no documents, no assets."""
     query = (
         select(locations.c.name, locations.c.current_load_id, loads.c.uploaded_at)
         .select_from(locations)
         .outerjoin(loads, loads.c.id == locations.c.current_load_id)
+        .where(locations.c.deployment_id == deployment_id)
         .order_by(locations.c.name)
     )
     result = []
@@ -61,7 +62,9 @@ def location_statuses(conn: Connection) -> list[LocationStatus]:
     return result
 
 
-def location_rows(conn: Connection, name: str | None = None) -> list[LocationRow]:
+def location_rows(
+    conn: Connection, deployment_id: int, name: str | None = None
+) -> list[LocationRow]:
     query = (
         select(
             locations.c.name,
@@ -74,6 +77,7 @@ def location_rows(conn: Connection, name: str | None = None) -> list[LocationRow
         )
         .select_from(locations)
         .outerjoin(loads, loads.c.id == locations.c.current_load_id)
+        .where(locations.c.deployment_id == deployment_id)
         .order_by(locations.c.name)
     )
     if name is not None:
@@ -92,12 +96,12 @@ def location_rows(conn: Connection, name: str | None = None) -> list[LocationRow
     ]
 
 
-def current_definitions(conn: Connection, name: str) -> list[AssetDefinition]:
+def current_definitions(conn: Connection, deployment_id: int, name: str) -> list[AssetDefinition]:
     query = (
         select(definitions.c.body)
         .select_from(current_assets)
         .join(definitions, definitions.c.hash == current_assets.c.definition_hash)
-        .where(current_assets.c.location == name)
+        .where(current_assets.c.deployment_id == deployment_id, current_assets.c.location == name)
         .order_by(current_assets.c.asset_key)
     )
     return [AssetDefinition.from_json(json.loads(body)) for body in conn.execute(query).scalars()]
@@ -113,11 +117,13 @@ def _cursor_value(cursor: str | None) -> float | None:
 
 
 def load_history(
-    conn: Connection, location: str, limit: int, cursor: str | None
+    conn: Connection, deployment_id: int, location: str, limit: int, cursor: str | None
 ) -> list[dict[str, Any]]:
     """Rows of `loads`, newest first, strictly older than `cursor`."""
     before = _cursor_value(cursor)
-    query = select(loads).where(loads.c.location == location)
+    query = select(loads).where(
+        loads.c.deployment_id == deployment_id, loads.c.location == location
+    )
     if before is not None:
         query = query.where(loads.c.uploaded_at < before)
     query = query.order_by(loads.c.uploaded_at.desc()).limit(limit)
@@ -135,7 +141,7 @@ class AssetDiffRow:
 
 
 def asset_diff_history(
-    conn: Connection, key: AssetKey, limit: int, cursor: str | None
+    conn: Connection, deployment_id: int, key: AssetKey, limit: int, cursor: str | None
 ) -> list[AssetDiffRow]:
     """Every tracked change of asset `key`, newest first across locations."""
     before = _cursor_value(cursor)
@@ -152,7 +158,13 @@ def asset_diff_history(
         .select_from(load_changes)
         .join(loads, loads.c.id == load_changes.c.load_id)
         .outerjoin(previous, previous.c.id == loads.c.previous_load_id)
-        .where(and_(load_changes.c.asset_key == key_text(key), load_changes.c.tracked.is_(True)))
+        .where(
+            and_(
+                load_changes.c.asset_key == key_text(key),
+                load_changes.c.tracked.is_(True),
+                loads.c.deployment_id == deployment_id,
+            )
+        )
     )
     if before is not None:
         query = query.where(loads.c.uploaded_at < before)

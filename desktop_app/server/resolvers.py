@@ -20,26 +20,37 @@ from desktop_app.core.loads import LoadAction
 from desktop_app.core.roles import Role, can_deploy, permissions_for
 from desktop_app.server import queries
 from desktop_app.server.accounts import User, list_users
+from desktop_app.server.deployments import Deployment, get_settings
 from desktop_app.server.documents import (
     location_display_metadata,
     serialized_deployment_metadata,
     validate_document,
 )
-from desktop_app.server.loading import delete_location, load_location
+from desktop_app.server.loading import load_location
 from desktop_app.server.manifest import asset_node, python_error
-from desktop_app.server.storage import Storage
+from desktop_app.server.storage import DEFAULT_DEPLOYMENT_ID, Storage
 
 REPOSITORY_NAME = "__repository__"
 MAX_PAGE = 1000
-DEPLOYMENT_ID = 1
 ORGANIZATION_ID = 1
+
+
+DEFAULT_DEPLOYMENT = Deployment(DEFAULT_DEPLOYMENT_ID, "prod")
 
 
 @dataclass(frozen=True)
 class RequestContext:
     storage: Storage
     user: User
-    deployment_name: str = "prod"
+    deployment: Deployment = DEFAULT_DEPLOYMENT
+
+    @property
+    def deployment_id(self) -> int:
+        return self.deployment.id
+
+    @property
+    def deployment_name(self) -> str:
+        return self.deployment.name
 
 
 def _ctx(info: GraphQLResolveInfo) -> RequestContext:
@@ -110,7 +121,7 @@ def _location_entry(ctx: RequestContext, row: queries.LocationRow) -> dict[str, 
 
 def _asset_nodes(ctx: RequestContext, name: str) -> list[dict[str, Any]]:
     with ctx.storage.read() as conn:
-        defs = queries.current_definitions(conn, name)
+        defs = queries.current_definitions(conn, ctx.deployment_id, name)
     return [asset_node(d, name) for d in defs]
 
 
@@ -132,7 +143,7 @@ def _workspace_entry(ctx: RequestContext, row: queries.LocationRow) -> dict[str,
 
 def _rows(ctx: RequestContext, name: str | None = None) -> list[queries.LocationRow]:
     with ctx.storage.read() as conn:
-        return queries.location_rows(conn, name)
+        return queries.location_rows(conn, ctx.deployment_id, name)
 
 
 def resolve_workspace_or_error(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
@@ -147,7 +158,7 @@ def resolve_workspace_or_error(_root: Any, info: GraphQLResolveInfo) -> dict[str
 def resolve_location_statuses(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
     ctx = _ctx(info)
     with ctx.storage.read() as conn:
-        statuses = queries.location_statuses(conn)
+        statuses = queries.location_statuses(conn, ctx.deployment_id)
     return {
         "__typename": "WorkspaceLocationStatusEntries",
         "entries": [
@@ -173,7 +184,7 @@ def resolve_location_entry(
 
 
 def resolve_permissions(_root: Any, info: GraphQLResolveInfo) -> list[dict[str, Any]]:
-    return _permission_list(_ctx(info).user.role)
+    return _permission_list(_role(_ctx(info)))
 
 
 def _workspace_entries(ctx: RequestContext) -> list[dict[str, Any]]:
@@ -206,19 +217,27 @@ def _user_object(user: User) -> dict[str, Any]:
     }
 
 
-def resolve_identity(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
-    ctx = _ctx(info)
+def _role(ctx: RequestContext) -> Role:
     role = ctx.user.role
+    assert role is not None  # the WSGI app answers 403 to users without a role here
+    return role
+
+
+def deployment_object(ctx: RequestContext, deployment: Deployment | None = None) -> dict[str, Any]:
+    """A `DagsterCloudDeployment`: the request's deployment unless another is given."""
+    deployment = deployment or ctx.deployment
+    role = _role(ctx)
     admin = role >= Role.ADMIN
-    deployment = {
+    return {
+        "__typename": "DagsterCloudDeployment",
         "organizationId": ORGANIZATION_ID,
         "organizationName": "local",
         "organizationStatus": "ACTIVE",
-        "deploymentId": DEPLOYMENT_ID,
-        "deploymentName": ctx.deployment_name,
+        "deploymentId": deployment.id,
+        "deploymentName": deployment.name,
         "deploymentStatus": "ACTIVE",
         "deploymentType": "PRODUCTION",
-        "deploymentSettings": {"settings": {}},
+        "deploymentSettings": lambda _info: {"settings": get_settings(ctx.storage, deployment.id)},
         "workspaceEntries": lambda _info, **_args: _workspace_entries(ctx),
         "branchDeploymentGitMetadata": None,
         "latestCommit": None,
@@ -233,20 +252,25 @@ def resolve_identity(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
         "canAccessDeployment": True,
         "editableSecretLocations": {"allLocations": admin, "locationNames": []},
     }
+
+
+def resolve_identity(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
+    ctx = _ctx(info)
     return {
         "viewer": _user_object(ctx.user),
-        "currentDeployment": deployment,
-        "permissions": _permission_list(role),
+        "currentDeployment": deployment_object(ctx),
+        "permissions": _permission_list(_role(ctx)),
         "featureGates": [],
     }
 
 
-def _grant(user: User, grant_id: int, scope: str) -> dict[str, Any]:
+def _grant(user: User, grant_id: int, scope: str, deployment_id: int) -> dict[str, Any]:
     organization = scope == "ORGANIZATION"
+    assert user.role is not None
     return {
         "id": grant_id,
         "organizationId": ORGANIZATION_ID,
-        "deploymentId": None if organization else DEPLOYMENT_ID,
+        "deploymentId": None if organization else deployment_id,
         "grant": user.role.grant,
         "customRoleId": None,
         "locationGrants": []
@@ -260,30 +284,31 @@ def _grant(user: User, grant_id: int, scope: str) -> dict[str, Any]:
     }
 
 
-def _user_with_grants(user: User) -> dict[str, Any]:
+def _user_with_grants(user: User, deployment_id: int) -> dict[str, Any]:
     org_admin = user.role is Role.ORGANIZATION_ADMIN
+    assert user.role is not None
     return {
         "id": str(user.id),
         "user": _user_object(user),
         "licensedRole": user.role.grant,
-        "organizationPermissionGrant": _grant(user, user.id * 10, "ORGANIZATION")
+        "organizationPermissionGrant": _grant(user, user.id * 10, "ORGANIZATION", deployment_id)
         if org_admin
         else None,
         "allBranchDeploymentsPermissionGrant": None,
         "perBaseBranchDeploymentsPermissionGrants": [],
-        "deploymentPermissionGrants": [_grant(user, user.id * 10 + 1, "DEPLOYMENT")],
+        "deploymentPermissionGrants": [_grant(user, user.id * 10 + 1, "DEPLOYMENT", deployment_id)],
     }
 
 
 def resolve_users(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
     ctx = _ctx(info)
-    if ctx.user.role >= Role.ADMIN:
-        users = list_users(ctx.storage)
+    if _role(ctx) >= Role.ADMIN:
+        users = list_users(ctx.storage, ctx.deployment_id)
     else:
         users = [ctx.user]
     return {
         "__typename": "DagsterCloudUsersWithScopedPermissionGrants",
-        "users": [_user_with_grants(u) for u in users],
+        "users": [_user_with_grants(u, ctx.deployment_id) for u in users],
     }
 
 
@@ -329,7 +354,9 @@ def resolve_location_load_history(
     ctx = _ctx(info)
     try:
         with ctx.storage.read() as conn:
-            rows = queries.load_history(conn, location_name, _page(limit), cursor)
+            rows = queries.load_history(
+                conn, ctx.deployment_id, location_name, _page(limit), cursor
+            )
     except ValueError as exc:
         raise GraphQLError(str(exc)) from None
     return [_history_entry(row) for row in rows]
@@ -346,7 +373,7 @@ def resolve_asset_diff_history(
     key = tuple(asset_key["path"])
     try:
         with ctx.storage.read() as conn:
-            rows = queries.asset_diff_history(conn, key, _page(limit), cursor)
+            rows = queries.asset_diff_history(conn, ctx.deployment_id, key, _page(limit), cursor)
     except ValueError as exc:
         raise GraphQLError(str(exc)) from None
     return [
@@ -388,7 +415,13 @@ def resolve_add_or_update_location(
     name = str(document["location_name"])
     if not can_deploy(ctx.user.role_on(name)):
         return _unauthorized(ctx.user, name, "deploying")
-    load_location(ctx.storage, document, initiated_by=ctx.user.email, action=LoadAction.DEPLOY)
+    load_location(
+        ctx.storage,
+        document,
+        initiated_by=ctx.user.email,
+        action=LoadAction.DEPLOY,
+        deployment_id=ctx.deployment_id,
+    )
     return _workspace_entry(ctx, _rows(ctx, name)[0])
 
 
@@ -406,7 +439,11 @@ def resolve_reload_location(
     if not can_deploy(ctx.user.role_on(name)):
         return _unauthorized(ctx.user, name, "reloading")
     load_location(
-        ctx.storage, rows[0].document, initiated_by=ctx.user.email, action=LoadAction.RELOAD
+        ctx.storage,
+        rows[0].document,
+        initiated_by=ctx.user.email,
+        action=LoadAction.RELOAD,
+        deployment_id=ctx.deployment_id,
     )
     return _location_entry(ctx, _rows(ctx, name)[0])
 
@@ -418,8 +455,17 @@ def resolve_delete_location(
     ctx = _ctx(info)
     if not can_deploy(ctx.user.role_on(location_name)):
         return _unauthorized(ctx.user, location_name, "deleting a location")
-    if not delete_location(ctx.storage, location_name):
+    rows = _rows(ctx, location_name)
+    if not rows:
         return python_error(f"Location {location_name} does not exist.", "LocationNotFoundError")
+    # The removal is a history entry of its own; the rest of the history stays.
+    load_location(
+        ctx.storage,
+        rows[0].document,
+        initiated_by=ctx.user.email,
+        deployment_id=ctx.deployment_id,
+        removal=True,
+    )
     return {"__typename": "DeleteLocationSuccess", "locationName": location_name}
 
 

@@ -16,11 +16,14 @@ from waitress.task import ThreadedTaskDispatcher
 
 from desktop_app.core.roles import Role
 from desktop_app.server.accounts import add_user
+from desktop_app.server.channel import WAITRESS_SETTINGS, GuardedChannel
 from desktop_app.server.manifest import register_image
+from desktop_app.server.origin import is_loopback
 from desktop_app.server.storage import Storage
 from desktop_app.server.wsgi import GraphQLApp
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+__all__ = ["EmbeddedServer", "default_db_url", "is_loopback"]
+
 POLL_SECONDS = 0.1
 
 
@@ -32,16 +35,16 @@ def default_db_url(demo: bool = False) -> str:
     return f"sqlite:///{folder / ('demo.sqlite3' if demo else 'deployment.sqlite3')}"
 
 
-def is_loopback(host: str) -> bool:
-    return host in LOOPBACK or host.startswith("127.")
-
-
 class EmbeddedServer:
     """The deployment server on a background thread.
 
     `start()` binds (port 0 picks a free port) and returns the GraphQL URL;
     `stop()` closes the socket and joins every thread it started. Also a
-    context manager."""
+    context manager.
+
+    `demo` serves with the published demo tokens (loopback only) and loads
+    the demo data set into the database, unless `load_demo_data` is False
+    (the database already holds what it should)."""
 
     def __init__(
         self,
@@ -50,10 +53,12 @@ class EmbeddedServer:
         port: int = 0,
         demo: bool = False,
         threads: int = 8,
+        load_demo_data: bool = True,
+        upgrade: bool = True,
     ) -> None:
         if demo and not is_loopback(host):
             raise ValueError("the demo data set (with its fixed tokens) is served on loopback only")
-        self.storage = Storage(db_url or default_db_url(demo))
+        self.storage = Storage(db_url or default_db_url(demo), upgrade=upgrade)
         self.host = host
         self.port = port
         self.demo = demo
@@ -63,7 +68,7 @@ class EmbeddedServer:
         self._map: dict[int, Any] = {}
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        if demo:
+        if demo and load_demo_data:
             from desktop_app.server.demo import load_demo
 
             load_demo(self.storage)
@@ -72,16 +77,20 @@ class EmbeddedServer:
         register_image(self.storage, ref, manifest)
 
     def add_user(
-        self, email: str, role: Role, location_roles: Mapping[str, Role] | None = None
+        self,
+        email: str,
+        role: Role,
+        location_roles: Mapping[str, Role] | None = None,
+        deployment: str | None = None,
     ) -> str:
-        return add_user(self.storage, email, role, location_roles)
+        return add_user(self.storage, email, role, location_roles, deployment=deployment)
 
     def bind(self) -> str:
         """Open the listening socket; returns the GraphQL URL."""
         if self._server is not None:
             assert self.url is not None
             return self.url
-        app = GraphQLApp(self.storage)
+        app = GraphQLApp(self.storage, loopback=is_loopback(self.host), demo=self.demo)
         # Our own dispatcher, started only once the socket is bound: waitress
         # would start its worker threads first and leave them running when
         # binding fails (port in use), and its socket and wake-up pipe open.
@@ -96,10 +105,14 @@ class EmbeddedServer:
                 threads=self.threads,
                 ident="desktop-app",
                 clear_untrusted_proxy_headers=True,
+                **WAITRESS_SETTINGS,
             )
         except BaseException:
             self._close_channels()
             raise
+        for listener in [self._server, *self._map.values()]:
+            if isinstance(listener, BaseWSGIServer):
+                listener.channel_class = GuardedChannel
         dispatcher.set_thread_count(self.threads)
         real_port = getattr(self._server, "effective_port", self.port)
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -129,7 +142,8 @@ class EmbeddedServer:
         assert server is not None
         try:
             while not self._stopping.is_set():
-                server.asyncore.loop(timeout=POLL_SECONDS, map=self._map, count=1)
+                # poll(), not select(): hundreds of open connections are fine.
+                server.asyncore.loop(timeout=POLL_SECONDS, map=self._map, count=1, use_poll=True)
         finally:
             self._close_channels()
             server.task_dispatcher.shutdown()

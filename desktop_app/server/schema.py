@@ -44,7 +44,7 @@ def resolve_type_by_typename(value: Any, _info: GraphQLResolveInfo, _type: Any) 
     return str(name) if name else None
 
 
-SDL_FILES = ("dagster-plus-subset.graphql", "extensions.graphql")
+SDL_FILES = ("dagster-plus-subset.graphql", "dagster-plus-cli.graphql", "extensions.graphql")
 
 
 def schema_sdl() -> str:

@@ -31,6 +31,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -48,22 +49,47 @@ from desktop_app.server.drivers import require_driver
 
 metadata = MetaData()
 
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("settings", Text, nullable=False),  # JSON: deploymentSettings.settings
+    Column("created_at", Float, nullable=False),
+)
+DEFAULT_DEPLOYMENT_ID = 1  # "prod", created by the migration that added deployments
+
 users = Table(
     "users",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("email", String(320), nullable=False, unique=True),
-    Column("role", Integer, nullable=False),
-    Column("location_grants", Text, nullable=False, default="{}"),  # JSON {location: role}
+    # Organization Admin spans every deployment; other roles are per deployment.
+    Column("organization_admin", Boolean, nullable=False),
     Column("created_at", Float, nullable=False),
+)
+
+grants = Table(
+    "grants",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "deployment_id", Integer, ForeignKey("deployments.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("role", Integer, nullable=False),
+    Column("location_grants", Text, nullable=False),  # JSON {location: role}
+    PrimaryKeyConstraint("user_id", "deployment_id", name="pk_grants"),
 )
 
 tokens = Table(
     "tokens",
     metadata,
-    Column("token_hash", String(64), primary_key=True),  # sha256 hex of the token
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 hex of the token
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("created_at", Float, nullable=False),
+    Column("last_used_at", Float, nullable=True),
+    Column("hint", String(16), nullable=False),  # the token's last characters, to tell it apart
 )
 
 images = Table(
@@ -85,17 +111,20 @@ definitions = Table(
 locations = Table(
     "locations",
     metadata,
-    Column("name", String(200), primary_key=True),
+    Column("deployment_id", Integer, ForeignKey("deployments.id"), nullable=False),
+    Column("name", String(200), nullable=False),
     Column("document", Text, nullable=False),  # JSON: the current location document
     Column("document_updated_at", Float, nullable=False),
     Column("current_load_id", Integer, nullable=True),  # newest load, whatever its status
     Column("success_load_id", Integer, nullable=True),  # newest successful load
+    PrimaryKeyConstraint("deployment_id", "name", name="pk_locations"),
 )
 
 loads = Table(
     "loads",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("deployment_id", Integer, nullable=False),
     Column("location", String(200), nullable=False),
     Column("uploaded_at", Float, nullable=False),  # codeLocationDataUploadTimestamp
     Column("triggered_at", Float, nullable=False),  # codeLocationUpdateTriggerTimestamp
@@ -107,8 +136,10 @@ loads = Table(
     Column("summary", Text, nullable=True),  # JSON {added, modified, removed}: lists of keys
     Column("previous_load_id", Integer, nullable=True),  # previous successful load
     Column("commit_hash", String(100), nullable=True),
-    UniqueConstraint("location", "uploaded_at", name="uq_loads_location_uploaded"),
-    Index("ix_loads_location_document", "location", "document_hash"),
+    UniqueConstraint(
+        "deployment_id", "location", "uploaded_at", name="uq_loads_deployment_location_uploaded"
+    ),
+    Index("ix_loads_deployment_location_document", "deployment_id", "location", "document_hash"),
 )
 
 load_changes = Table(
@@ -127,9 +158,11 @@ load_changes = Table(
 current_assets = Table(
     "current_assets",
     metadata,
-    Column("location", String(200), primary_key=True),
-    Column("asset_key", String(1000), primary_key=True),
+    Column("deployment_id", Integer, nullable=False),
+    Column("location", String(200), nullable=False),
+    Column("asset_key", String(1000), nullable=False),
     Column("definition_hash", String(64), nullable=False),
+    PrimaryKeyConstraint("deployment_id", "location", "asset_key", name="pk_current_assets"),
 )
 
 
@@ -182,7 +215,9 @@ class Storage:
     """The server's database. Thread-safe: every call takes its own
     connection from the engine's pool."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, upgrade: bool = True) -> None:
+        """Open the database at `url`; migrate it to the current schema, or
+        with `upgrade=False` refuse (`SchemaError`) unless it is current."""
         self.url = url
         parsed = make_url(url)
         require_driver(parsed)
@@ -200,7 +235,16 @@ class Storage:
             _configure_sqlite(self.engine)
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
-        metadata.create_all(self.engine)
+        from desktop_app.server import schema_version
+
+        try:
+            if upgrade:
+                schema_version.upgrade(self.engine)
+            else:
+                schema_version.require_current(self.engine)
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     def close(self) -> None:
         self.engine.dispose()

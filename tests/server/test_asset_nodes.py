@@ -135,7 +135,7 @@ def test_workspace_entries_carry_deployment_metadata(empty_server: EmbeddedServe
     url = empty_server.url
     assert url is not None
     empty_server.register_image("img:1", {"assets": [asset("a")]})
-    doc = document("lake", "img:1", "abc123", working_directory="/app")
+    doc = document("lake", "img:1", "abc1234", working_directory="/app")
     gql(url, DEPLOY, {"document": doc})
     query = """{ workspace { workspaceEntries { locationName serializedDeploymentMetadata
       hasLoadError canEditCodeLocationPermissions } } }"""
@@ -147,7 +147,7 @@ def test_workspace_entries_carry_deployment_metadata(empty_server: EmbeddedServe
     assert meta["working_directory"] == "/app"
     assert meta["git_metadata"] == {
         "__class__": "GitMetadata",
-        "commit_hash": "abc123",
+        "commit_hash": "abc1234",
         "url": doc["git"]["url"],
     }
     assert entry["hasLoadError"] is False

@@ -49,8 +49,8 @@ def _stop(process: subprocess.Popen[str]) -> None:
 
 
 @pytest.fixture
-def served_demo(tmp_path: Path) -> Iterator[tuple[str, list[str], str]]:
-    db = f"sqlite:///{tmp_path / 'server.sqlite3'}"
+def served_demo(server_db_url: str) -> Iterator[tuple[str, list[str], str]]:
+    db = server_db_url
     process = _serve(db, "--demo")
     try:
         url, lines = _url_of(process)
@@ -117,8 +117,10 @@ def test_serve_refuses_demo_on_a_public_interface(capsys: pytest.CaptureFixture[
     assert "loopback" in err
 
 
-def test_image_add_registers_a_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = f"sqlite:///{tmp_path / 'server.sqlite3'}"
+def test_image_add_registers_a_manifest(
+    tmp_path: Path, server_db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = server_db_url
     manifest = tmp_path / "manifest.json"
     manifest.write_text(json.dumps({"assets": [{"key": ["a"], "code_version": "1"}]}))
     assert main(["image", "add", "img:1", "--manifest", str(manifest), "--db", db]) == 0

@@ -24,7 +24,7 @@ def test_parallel_deploys_and_reads(empty_server: EmbeddedServer) -> None:
 
     def deploy(job: int) -> str:
         location = f"loc{job % 3}"
-        result = gql(url, DEPLOY, {"document": document(location, f"img:{job % 4}", str(job))})
+        result = gql(url, DEPLOY, {"document": document(location, f"img:{job % 4}", f"{job:07x}")})
         return str(result["addOrUpdateLocationFromDocument"]["__typename"])
 
     def read(_job: int) -> int:

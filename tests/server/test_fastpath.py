@@ -17,6 +17,7 @@ from desktop_app.server.resolvers import RequestContext
 from desktop_app.server.runner import EmbeddedServer
 from desktop_app.server.storage import Storage
 from desktop_app.server.wsgi import GraphQLApp
+from tests import databases
 from tests.server.helpers import HISTORY, gql, token_of
 
 DOCUMENTS = sorted((Path(__file__).parent / "documents").glob("plus_*.graphql"))
@@ -78,12 +79,14 @@ def context(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[GraphQLApp, RequestContext]]:
     """The demo data set in storage, without an HTTP server."""
-    storage = Storage(f"sqlite:///{tmp_path_factory.mktemp('fastpath') / 'server.sqlite3'}")
+    url = databases.fresh(tmp_path_factory.mktemp("fastpath"))
+    storage = Storage(url)
     load_demo(storage)
     user = user_for_token(storage, token_of("admin@example.com"))
     assert user is not None
     yield GraphQLApp(storage), RequestContext(storage, user)
     storage.close()
+    databases.drop(url)
 
 
 @pytest.mark.parametrize(("name", "document", "variables"), _cases(), ids=[c[0] for c in _cases()])

@@ -3,15 +3,16 @@ trace, and changes nothing."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 import requests
 
 from desktop_app.server.runner import EmbeddedServer
 from tests.server.helpers import TIMEOUT, gql, post, token_of
 
-TOKEN = {"Dagster-Cloud-Api-Token": token_of("editor@example.com")}
+TOKEN = {
+    "Dagster-Cloud-Api-Token": token_of("editor@example.com"),
+    "Content-Type": "application/json",
+}
 
 
 @pytest.fixture
@@ -136,10 +137,10 @@ def test_introspection_lists_the_history_and_deploy_fields(url: str) -> None:
 def test_internal_failures_are_reported_without_internals(empty_server: EmbeddedServer) -> None:
     url = empty_server.url
     assert url is not None
-    database = empty_server.storage.engine.url.database
-    assert database is not None
-    with sqlite3.connect(database) as conn:  # a damaged database, as an operator might cause
-        conn.execute("DROP TABLE loads")
+    # A damaged database, as an operator might cause.
+    cascade = "" if empty_server.storage.is_sqlite else " CASCADE"
+    with empty_server.storage.engine.connect() as conn, conn.begin():
+        conn.exec_driver_sql(f"DROP TABLE loads{cascade}")
     query = """{ permissions { permission }
       locationLoadHistory(locationName: "x", limit: 5) { loadStatus } }"""
     response = post(url, {"query": query})

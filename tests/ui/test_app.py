@@ -118,7 +118,7 @@ def test_offline_banner_cache_and_recovery(qtbot: QtBot, open_app: OpenApp, tmp_
         )
         dialog.close()
 
-        restarted = EmbeddedServer(db, port=port)
+        restarted = EmbeddedServer(db, port=port, demo=True, load_demo_data=False)
         assert restarted.start() == url
         qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=30000)
         assert window.sync_label.text().startswith("Synced ")

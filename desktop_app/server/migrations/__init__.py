@@ -1,0 +1,1 @@
+"""Alembic migrations of the server's database (see `desktop_app.server.schema_version`)."""

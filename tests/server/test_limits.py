@@ -1,0 +1,125 @@
+"""Documents that ask too much are refused before anything runs, with a
+GraphQL error naming the limit; what the app itself sends passes."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from graphql import get_introspection_query, parse
+
+from desktop_app.api import documents
+from desktop_app.server.limits import DEFAULT_LIMITS, check_document
+from desktop_app.server.query_cache import DocumentCache, InvalidDocumentError, estimated_bytes
+from desktop_app.server.root_fields import MUTATION_RESOLVERS, QUERY_RESOLVERS
+from desktop_app.server.runner import EmbeddedServer
+from desktop_app.server.schema import build_server_schema
+from tests.server.abuse import deep, fragment_doubling, large_document, many_aliases
+from tests.server.helpers import post
+
+APP_DOCUMENTS = {
+    name: getattr(documents, name)
+    for name in dir(documents)
+    if name.isupper() and not name.startswith("_") and "{" in getattr(documents, name)
+}
+
+
+@pytest.fixture
+def url(demo_server: EmbeddedServer) -> str:
+    assert demo_server.url is not None
+    return demo_server.url
+
+
+def _limits_named(query: str) -> set[str]:
+    return {str((e.extensions or {})["limit"]) for e in check_document(parse(query))}
+
+
+@pytest.mark.parametrize("name", sorted(APP_DOCUMENTS))
+def test_what_the_app_sends_is_within_every_limit(name: str) -> None:
+    assert check_document(parse(APP_DOCUMENTS[name])) == []
+
+
+def test_the_introspection_query_is_within_every_limit() -> None:
+    assert check_document(parse(get_introspection_query(descriptions=True))) == []
+
+
+def test_fragment_doubling_breaks_the_spread_and_selection_limits() -> None:
+    assert _limits_named(fragment_doubling(22)) >= {"max_fragment_spreads", "max_selections"}
+    assert _limits_named(fragment_doubling(3)) == set()
+
+
+def test_aliases_of_a_paged_field_break_the_alias_and_cost_limits() -> None:
+    assert _limits_named(many_aliases(60, limit=1)) == {"max_aliases"}
+    rich = "locationName loadStatus configDocument displayMetadata { key value } " * 3
+    assert _limits_named(many_aliases(4, limit=1000, selection=rich)) == {"max_cost"}
+    assert _limits_named(many_aliases(4, limit=100, selection=rich)) == set()
+
+
+def test_depth_is_counted_through_fragments() -> None:
+    assert _limits_named(deep(DEFAULT_LIMITS.max_depth + 1)) == {"max_depth"}
+    inner = "fragment Deep on Workspace { " + "workspace { " * 12 + "__typename" + " }" * 12 + "}"
+    outer = "{ " + "workspace { " * 10 + "...Deep" + " }" * 10 + " }"
+    assert _limits_named(outer + "\n" + inner) == {"max_depth"}
+
+
+def test_cyclic_and_unknown_fragments_are_left_to_validation() -> None:
+    query = "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A ...C }"
+    assert check_document(parse(query)) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "limit"),
+    [
+        (fragment_doubling(22), "max_fragment_spreads"),
+        (many_aliases(60, limit=1000), "max_aliases"),
+        (many_aliases(5000, limit=1000), "max_document_chars"),
+        (deep(40), "max_depth"),
+        ("{" + "a " * 6000 + "}", "max_tokens"),
+        (large_document(60_000, 1), "max_document_chars"),
+    ],
+    ids=["doubling", "aliases", "5000-aliases", "depth", "tokens", "long-document"],
+)
+def test_the_server_refuses_with_an_error_naming_the_limit(
+    url: str, query: str, limit: str
+) -> None:
+    response = post(url, {"query": query})
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert any(e.get("extensions", {}).get("limit") == limit for e in errors), errors
+    assert any(limit in e["message"] for e in errors)
+
+
+def test_refusals_are_one_log_line_without_traceback(
+    url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("WARNING")
+    post(url, {"query": fragment_doubling(22)})
+    post(url, {"query": "{ nope }"})
+    requests.get(url, timeout=10)
+    refused = [r for r in caplog.records if r.name == "desktop_app.server.refused"]
+    assert len(refused) == 3
+    assert all(r.exc_info is None and "\n" not in r.getMessage() for r in refused)
+    assert "max_fragment_spreads" in refused[0].getMessage()
+
+
+def _cache() -> DocumentCache:
+    schema = build_server_schema(QUERY_RESOLVERS, MUTATION_RESOLVERS)
+    return DocumentCache(schema, max_bytes=4 * estimated_bytes(large_document(20_000, 0)))
+
+
+def test_the_document_cache_is_bounded_by_bytes() -> None:
+    cache = _cache()
+    for seed in range(20):
+        cache.get(large_document(20_000, seed))
+    entries, held = cache.size
+    assert 3 <= entries <= 4  # what fits, the newest kept
+    assert held <= 4 * estimated_bytes(large_document(20_000, 0))
+    small = "{ permissions { permission } }"
+    assert cache.get(small) is cache.get(small)
+
+
+def test_refused_documents_are_not_cached() -> None:
+    cache = _cache()
+    for query in (fragment_doubling(22), "{ nope }", "{ permissions {"):
+        with pytest.raises(InvalidDocumentError):
+            cache.get(query)
+    assert cache.size == (0, 0)
