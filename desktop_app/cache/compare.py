@@ -1,0 +1,24 @@
+"""Comparing any two loads of a location from the cache (see
+`core.compare`): the two loads and the net asset changes between them."""
+
+from __future__ import annotations
+
+from desktop_app.cache.store import HistoryCache
+from desktop_app.core.compare import Comparison
+from desktop_app.core.loads import LocationLoad
+
+
+def compare(cache: HistoryCache, old: LocationLoad, new: LocationLoad) -> Comparison:
+    """The net changes from `old` to `new` (loads of one location, either
+    order in time): an indexed query whose cost follows the changed assets."""
+    changes = cache.diff(old.location, old.loaded_at, new.loaded_at)
+    return Comparison(old=old, new=new, changes=tuple(changes))
+
+
+def compare_at(cache: HistoryCache, location: str, old_at: float, new_at: float) -> Comparison:
+    """`compare` for two `loaded_at` times; LookupError for an unknown one."""
+    old, new = cache.load_at(location, old_at), cache.load_at(location, new_at)
+    if old is None or new is None:
+        missing = old_at if old is None else new_at
+        raise LookupError(f"{location} has no load at {missing}")
+    return compare(cache, old, new)
