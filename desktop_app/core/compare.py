@@ -76,9 +76,9 @@ def net_changes(steps: Iterable[Sequence[AssetChange]]) -> list[AssetChange]:
         elif not net.exists:
             result.append(AssetChange(key=key, change_types=(ChangeType.REMOVED,), old=net.old))
         elif net.old is not None and net.new is not None:
-            change = diff_definitions(net.old, net.new)
-            if change is not None and change.change_types:
-                result.append(change)
+            found = diff_definitions(net.old, net.new)
+            if found is not None and found.change_types:
+                result.append(found)
         else:  # an end is unknown: what the loads in between recorded (maybe nothing)
             recorded = tuple(t for t in CHANGE_ORDER if t in net.types)
             result.append(AssetChange(key=key, change_types=recorded, old=net.old, new=net.new))
