@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-SUBCOMMANDS = ("history", "deploy", "server", "bench")
+SUBCOMMANDS = ("history", "diff", "deploy", "server", "bench")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,7 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop_app.server.cli import main as server_main
 
         return int(server_main(args[1:]))
-    if command in ("history", "deploy"):
+    if command in ("history", "diff", "deploy"):
         from desktop_app.headless import main as headless_main
 
         return int(headless_main(args))

@@ -14,26 +14,25 @@ import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
 
+from desktop_app import diff_command
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.api.errors import ApiError
 from desktop_app.cache.paths import cache_path_for
 from desktop_app.cache.store import HistoryCache
-from desktop_app.core.assets import AssetKey, key_to_str
-from desktop_app.core.diff import CHANGE_ORDER, ChangeType
-from desktop_app.core.links import commit_url, short_sha
-from desktop_app.core.loads import LoadGroup, LocationLoad, collapse
+from desktop_app.core.export import group_record, iso, to_csv
+from desktop_app.core.links import short_sha
+from desktop_app.core.loads import LoadGroup, collapse
 from desktop_app.sync.engine import run_once
 
 TOKEN_ENV = "DAGSTER_CLOUD_API_TOKEN"
 
 
-def _connection_args(parser: argparse.ArgumentParser) -> None:
+def connection_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", help="deployment address (as in the browser) or GraphQL URL")
     parser.add_argument("--token", help=f"API token (default: ${TOKEN_ENV})")
     parser.add_argument("--organization", help="Dagster+ organization")
@@ -45,17 +44,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     history = sub.add_parser("history", help="sync once and print a location's load history")
     history.add_argument("location")
-    _connection_args(history)
-    history.add_argument("--json", action="store_true", help="print a JSON array")
+    connection_args(history)
+    output = history.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print a JSON array")
+    output.add_argument("--csv", action="store_true", help="print CSV, assets as text")
     history.add_argument("--all", action="store_true", help="do not collapse similar entries")
     history.add_argument("--cache-dir", type=Path, help="where the cache file lives")
     deploy = sub.add_parser("deploy", help="deploy a location document")
-    _connection_args(deploy)
+    connection_args(deploy)
     deploy.add_argument("--document", type=Path, required=True, help="YAML or JSON file")
+    diff_command.register(sub)
     return parser
 
 
-def _settings(args: argparse.Namespace) -> ConnectionSettings:
+def settings_from(args: argparse.Namespace) -> ConnectionSettings:
     token = args.token or os.environ.get(TOKEN_ENV) or None
     return ConnectionSettings(
         url=args.url, token=token, organization=args.organization, deployment=args.deployment
@@ -65,7 +67,9 @@ def _settings(args: argparse.Namespace) -> ConnectionSettings:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    settings = _settings(args)
+    if args.command == "diff":
+        return diff_command.run(args)
+    settings = settings_from(args)
     try:
         settings.graphql_url()
     except ValueError as exc:
@@ -105,6 +109,8 @@ def history(
         if args.json:
             json.dump([group_json(g) for g in groups], out, indent=2)
             out.write("\n")
+        elif args.csv:
+            out.write(to_csv(group_json(g) for g in groups))
         else:
             out.write(table(groups))
     finally:
@@ -113,53 +119,8 @@ def history(
     return code
 
 
-def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
-
-
-def _assets(loads: Sequence[LocationLoad]) -> dict[str, Any]:
-    """Keys added, removed and changed by the loads of a group (oldest first,
-    so a later change wins)."""
-    added: set[AssetKey] = set()
-    removed: set[AssetKey] = set()
-    changed: dict[AssetKey, set[ChangeType]] = {}
-    for load in reversed(loads):
-        summary = load.summary
-        for key in summary.added:
-            added.add(key)
-            removed.discard(key)
-        for key in summary.removed:
-            removed.add(key)
-            added.discard(key)
-            changed.pop(key, None)
-        for key in summary.modified:
-            if key not in added:
-                changed.setdefault(key, set()).update(summary.change_types.get(key, ()))
-    return {
-        "added": sorted(key_to_str(k) for k in added),
-        "removed": sorted(key_to_str(k) for k in removed),
-        "changed": {
-            key_to_str(k): [str(t) for t in CHANGE_ORDER if t in types]
-            for k, types in sorted(changed.items())
-        },
-    }
-
-
 def group_json(group: LoadGroup) -> dict[str, Any]:
-    head = group.head
-    deploy = head.deploy
-    return {
-        "loaded_at": iso(head.loaded_at),
-        "status": str(head.status),
-        "image": deploy.image,
-        "commit_hash": deploy.commit_hash,
-        "commit_url": commit_url(deploy),
-        "action": head.action,
-        "initiated_by": head.initiated_by,
-        "error": head.error,
-        "count": group.count,
-        "assets": _assets(group.loads),
-    }
+    return group_record(group)
 
 
 def table(groups: Sequence[LoadGroup]) -> str:

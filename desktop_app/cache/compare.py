@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from desktop_app.cache.store import HistoryCache
 from desktop_app.core.compare import Comparison
-from desktop_app.core.loads import LocationLoad
+from desktop_app.core.loads import LoadStatus, LocationLoad
 
 
 def compare(cache: HistoryCache, old: LocationLoad, new: LocationLoad) -> Comparison:
@@ -22,3 +22,19 @@ def compare_at(cache: HistoryCache, location: str, old_at: float, new_at: float)
         missing = old_at if old is None else new_at
         raise LookupError(f"{location} has no load at {missing}")
     return compare(cache, old, new)
+
+
+def current_load(cache: HistoryCache, location: str, page: int = 50) -> LocationLoad | None:
+    """The version running now: the newest load that succeeded (the newest
+    load at all when none did); None for a location with no history."""
+    offset = 0
+    newest: LocationLoad | None = None
+    while True:
+        loads = cache.history(location, limit=page, offset=offset)
+        if not loads:
+            return newest
+        newest = newest or loads[0]
+        for load in loads:
+            if load.status == LoadStatus.LOADED:
+                return load
+        offset += page
