@@ -84,6 +84,11 @@ class TaskRunner(QObject):
         self._closed = False
 
     @property
+    def closed(self) -> bool:
+        """True once `shutdown` began: nothing more may be submitted."""
+        return self._closed
+
+    @property
     def pending(self) -> int:
         return len(self._pending)
 
