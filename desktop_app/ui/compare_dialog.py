@@ -13,7 +13,7 @@ from functools import partial
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QFont
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -143,14 +143,15 @@ class CompareDialog(QDialog):
 
         self.tree = QTreeWidget()
         self.tree.setObjectName("compareChanges")
-        self.tree.setColumnCount(3)
-        self.tree.setHeaderLabels(["Asset / field", "Older", "Newer"])
+        self.tree.setColumnCount(4)
+        self.tree.setHeaderLabels(["Asset / field", "Change", "Older", "Newer"])
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(0, 340)
-        header.resizeSection(1, 240)
+        header.resizeSection(0, 320)
+        header.resizeSection(1, 150)
+        header.resizeSection(2, 200)
         header.setStretchLastSection(True)
         layout.addWidget(self.tree, 1)
 
@@ -196,8 +197,6 @@ class CompareDialog(QDialog):
         self.tree.setUpdatesEnabled(False)
         self.tree.clear()
         palette = self.tree.palette()
-        bold = QFont(self.tree.font())
-        bold.setBold(True)
         items: list[QTreeWidgetItem] = []
         for sign, meaning, changes in (
             ("+", Meaning.ADDED, added),
@@ -206,16 +205,16 @@ class CompareDialog(QDialog):
         ):
             brush = QBrush(color(meaning, palette))
             for change in changes:
-                item = QTreeWidgetItem([f"{sign} {key_to_str(change.key)}", "", ""])
+                item = QTreeWidgetItem([f"{sign} {key_to_str(change.key)}", "", "", ""])
                 item.setForeground(0, brush)
+                item.setForeground(1, brush)
                 item.setData(0, Qt.ItemDataRole.UserRole, change.key)
                 if meaning == Meaning.CHANGED:
-                    item.setText(1, formatting.change_labels(change.change_types) or "changed")
+                    labels = formatting.change_labels(change.change_types)
+                    item.setText(1, labels or "details not recorded")
                     self._add_fields(item, change)
-                elif meaning == Meaning.ADDED:
-                    item.setText(2, "added")
                 else:
-                    item.setText(1, "removed")
+                    item.setText(1, "added" if meaning == Meaning.ADDED else "removed")
                 items.append(item)
         self.tree.addTopLevelItems(items)
         if len(changed) <= MAX_DETAILED:
@@ -228,8 +227,8 @@ class CompareDialog(QDialog):
         if not change.change_types:
             lines = [("definition", NOT_RECORDED, NOT_RECORDED)]
         for field, old, new in lines:
-            child = QTreeWidgetItem([field, old, new])
-            for column, text in ((1, old), (2, new)):
+            child = QTreeWidgetItem([field, "", old, new])
+            for column, text in ((2, old), (3, new)):
                 child.setToolTip(column, text)
                 if text == NOT_RECORDED:
                     font = child.font(column)
@@ -246,6 +245,6 @@ class CompareDialog(QDialog):
             assert item is not None
             children = (item.child(i) for i in range(item.childCount()))
             shown[item.text(0)] = [
-                (child.text(0), child.text(1), child.text(2)) for child in children if child
+                (child.text(0), child.text(2), child.text(3)) for child in children if child
             ]
         return shown

@@ -27,7 +27,7 @@ from desktop_app.cache.explore import SearchResult, TimelineMarks, search, timel
 from desktop_app.core.export import group_record, to_csv
 from desktop_app.core.loads import LoadGroup, LocationLoad, collapse
 from desktop_app.ui.compare_dialog import CompareDialog
-from desktop_app.ui.history_timeline import HistoryTimeline
+from desktop_app.ui.history_timeline import HistoryTimeline, legend_html
 
 if TYPE_CHECKING:
     from desktop_app.ui.history_dialog import HistoryDialog
@@ -66,9 +66,15 @@ class HistoryExplorer(QObject):
         export_button.setObjectName("exportButton")
         export_button.setToolTip(self.export_action.toolTip())
         export_button.clicked.connect(self.export_action.trigger)
+        self.legend = QLabel(legend_html(dialog.palette()), dialog)
+        self.legend.setObjectName("historyTimelineLegend")
+        self.legend.setToolTip("The timeline's marks: one per load, along time.")
         row = QHBoxLayout()
         row.addWidget(self.filter, 1)
         row.addWidget(self.count_label)
+        row.addSpacing(12)
+        row.addWidget(self.legend)
+        row.addSpacing(12)
         row.addWidget(export_button)
 
         self.timeline = HistoryTimeline(dialog)

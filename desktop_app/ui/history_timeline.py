@@ -30,6 +30,15 @@ _SEVERITY = {LOADED: 1, ROLLBACK: 2, FAILED: 3}
 _MEANINGS = {LOADED: Meaning.LOADED, FAILED: Meaning.FAILED, ROLLBACK: Meaning.ROLLBACK}
 
 
+def legend_html(palette: QPalette) -> str:
+    """What the marks' colours mean, as rich text for a label."""
+    parts = []
+    for kind in (LOADED, FAILED, ROLLBACK):
+        shade = color(_MEANINGS[kind], palette).name()
+        parts.append(f'<span style="color:{shade}">\u258e</span>{KIND_WORDS[kind]}')
+    return "&nbsp;&nbsp;".join(parts)
+
+
 class HistoryTimeline(QWidget):
     load_clicked = Signal(float)
 
