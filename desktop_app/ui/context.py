@@ -20,6 +20,7 @@ from desktop_app.cache.store import HistoryCache
 from desktop_app.core.roles import Role
 from desktop_app.core.session import Viewer
 from desktop_app.ui.credentials import CredentialStore
+from desktop_app.ui.layout_settings import LayoutSettings
 from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.prompts import Prompts
 from desktop_app.ui.tasks import TaskRunner
@@ -71,6 +72,7 @@ class AppContext:
     embedded_url: str | None = None
     demo_users: Mapping[str, tuple[Role, str]] = field(default_factory=dict)
     on_close: list[Callable[[], None]] = field(default_factory=list)
+    layout: LayoutSettings = field(default_factory=LayoutSettings)
 
     @property
     def embedded(self) -> bool:

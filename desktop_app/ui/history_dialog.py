@@ -160,6 +160,7 @@ class HistoryDialog(QDialog):
         self.explorer = HistoryExplorer(self)
         self.reload()
         self._size_columns()
+        self.explorer.restore_layout()
         if self.model.rowCount():
             self.table.selectRow(0)
         self.table.setFocus()

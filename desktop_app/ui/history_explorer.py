@@ -109,6 +109,20 @@ class HistoryExplorer(QObject):
         self._debounce.timeout.connect(self.apply_filter)
         self.filter.textChanged.connect(lambda _text: self._debounce.start())
         dialog.table.selectionModel().selectionChanged.connect(self._on_selection)
+        layout_settings = dialog.context.layout
+        dialog.collapse_box.setChecked(layout_settings.collapse())
+        dialog.collapse_box.toggled.connect(layout_settings.set_collapse)
+        dialog.finished.connect(lambda _result: self.save_layout())
+
+    # -- remembered layout -------------------------------------------------------
+    def restore_layout(self) -> None:
+        """Size and column widths as the last history dialog was left."""
+        dialog = self.dialog
+        dialog.context.layout.restore_widget("history", dialog, dialog.table.horizontalHeader())
+
+    def save_layout(self) -> None:
+        dialog = self.dialog
+        dialog.context.layout.save_widget("history", dialog, dialog.table.horizontalHeader())
 
     def _on_selection(self, *_args: object) -> None:
         self.follow_selection()

@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
 
         self.load_from_cache()
         self._size_columns()
+        context.layout.restore_widget("main", self, self.table.horizontalHeader())
         self.table.setFocus()
 
     # -- building --------------------------------------------------------------
@@ -427,6 +428,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        self.context.layout.save_widget("main", self, self.table.horizontalHeader())
         self.poller.stop()
         self.countdown.stop()
         for dialog in list(self.history_dialogs.values()):
