@@ -73,6 +73,9 @@ class AppContext:
     demo_users: Mapping[str, tuple[Role, str]] = field(default_factory=dict)
     on_close: list[Callable[[], None]] = field(default_factory=list)
     layout: LayoutSettings = field(default_factory=LayoutSettings)
+    embedded_token: str | None = None
+    start_embedded: Callable[[], str] | None = None
+    """Starts the embedded demo server when the app began elsewhere; its URL."""
 
     @property
     def embedded(self) -> bool:

@@ -35,6 +35,7 @@ from desktop_app.ui.delegates import LinkDelegate
 from desktop_app.ui.deployment_model import DeploymentModel
 from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.poller import Poller
+from desktop_app.ui.profile_menu import ProfileMenu
 from desktop_app.ui.resources import Icon, icon
 from desktop_app.ui.roles import ROW_ROLE, SORT_ROLE
 
@@ -163,6 +164,7 @@ class MainWindow(QMainWindow):
         self.sync_action.setShortcut(QKeySequence.StandardKey.Refresh)
         self.sync_action.triggered.connect(self.poller_sync_now)
         file_menu.addAction(self.sync_action)
+        self.profile_menu = ProfileMenu(self, file_menu, before=self.sync_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -386,18 +388,36 @@ class MainWindow(QMainWindow):
             action.setChecked(key == email)
 
     def open_connect_dialog(self) -> ConnectDialog:
-        dialog = ConnectDialog(self.context.tasks, self.context.credentials.load(), self)
+        store = self.profile_menu.store
+        dialog = ConnectDialog(
+            self.context.tasks,
+            self.context.credentials.load(),
+            self,
+            profiles=store.profiles(),
+            stored_token=store.token,
+            embedded=self.profile_menu.can_embed,
+        )
         dialog.accepted.connect(lambda: self._on_connect_accepted(dialog))
+        dialog.forget_requested.connect(self.profile_menu.forget)
+        dialog.embedded_requested.connect(self.profile_menu.switch_to_embedded)
         self.connect_dialog = dialog
         dialog.open()
         return dialog
 
     def _on_connect_accepted(self, dialog: ConnectDialog) -> None:
-        settings = dialog.settings()
-        saved = dialog.saved_connection()
-        if settings is None or saved is None:
+        profile = dialog.profile()
+        if profile is None:
             return
-        self.connect_to(settings, saved)
+        self.profile_menu.use(profile, dialog.token_for(profile))
+
+    def connect_embedded(self, url: str) -> None:
+        """Switch to the embedded demo deployment (keeping each cache)."""
+        settings = ConnectionSettings(url=url, token=self.context.embedded_token)
+        connection = self.context.connection
+        same = connection.url == url
+        new = self.context.connect(settings, connection.cache if same else None)
+        self._replace_connection(new, same_cache=same)
+        self._check_demo_user()
 
     def connect_to(self, settings: ConnectionSettings, saved: SavedConnection | None) -> None:
         """Switch to another deployment and remember it."""
