@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.cache.paths import cache_path_for
 from desktop_app.cache.store import HistoryCache
+from desktop_app.cli import TOKEN_ENV, parse_gui_args, version
 from desktop_app.core.roles import Role
 from desktop_app.ui.context import AppContext, Connection
 from desktop_app.ui.credentials import CredentialStore
@@ -31,45 +32,19 @@ from desktop_app.ui.layout_settings import EMBEDDED_PROFILE, LayoutSettings
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.profiles import ProfileStore
-from desktop_app.ui.resources import style_sheet
+from desktop_app.ui.resources import Icon, icon, style_sheet
 from desktop_app.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
-TOKEN_ENV = "DAGSTER_CLOUD_API_TOKEN"
 EMBEDDED_CACHE_KEY = "http://127.0.0.1/embedded-demo/graphql"
 """The embedded server picks a free port on every start; its cache is keyed
 by this stable name instead of its URL so history survives restarts."""
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="desktop-app",
-        description="Code location history and rollbacks for a Dagster deployment.",
-    )
-    parser.add_argument("--url", help="deployment URL (browser address or .../graphql)")
-    parser.add_argument("--token", help=f"user token (default: ${TOKEN_ENV})")
-    parser.add_argument("--organization", help="Dagster+ organization")
-    parser.add_argument("--deployment", help="Dagster+ deployment name")
-    parser.add_argument("--cache-dir", type=Path, help="where the local history cache lives")
-    parser.add_argument(
-        "--poll-interval", type=float, default=5.0, help="seconds between polls (default 5)"
-    )
-    parser.add_argument(
-        "--screenshot", type=Path, metavar="PNG", help="render the main window to PNG and exit"
-    )
-    parser.add_argument(
-        "--screenshot-history",
-        type=Path,
-        metavar="PNG",
-        help="with --screenshot: also render the history dialog of the first location",
-    )
-    args = parser.parse_args(list(argv))
-    if args.organization and not args.deployment:
-        parser.error("--organization needs --deployment")
-    if args.poll_interval <= 0:
-        parser.error("--poll-interval must be positive")
-    return args
+    """The window's options; declared with the rest of the command line."""
+    return parse_gui_args(argv)
 
 
 def _label(settings: ConnectionSettings, embedded: bool) -> str:
@@ -224,6 +199,18 @@ def tune_interpreter() -> None:
     sys.setswitchinterval(0.001)
 
 
+def name_application(app: QApplication) -> None:
+    """The names the desktop sees: the window manager and the taskbar match
+    the window to `desktop-app.desktop` (and its icon) by the desktop file
+    name; QSettings and the notification daemon use the others."""
+    app.setOrganizationName("desktop-app")
+    app.setApplicationName("desktop-app")
+    app.setApplicationVersion(version())
+    app.setApplicationDisplayName("Dagster deployment")
+    app.setDesktopFileName("desktop-app")
+    app.setWindowIcon(icon(Icon.APP))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
@@ -231,12 +218,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(["desktop-app"])
-    app.setApplicationName("desktop-app")
-    app.setApplicationDisplayName("Dagster deployment")
+    name_application(app)
     app.setStyleSheet(style_sheet())
     try:
         window = create_main_window(args)
-    except ValueError as exc:
+    except (ValueError, FileNotFoundError) as exc:
         print(f"desktop-app: {exc}", file=sys.stderr)
         return 2
     reporter = ErrorReporter(window.context.prompts, window)

@@ -7,7 +7,8 @@ now: the newest load that succeeded). Like `history`, it syncs the local
 cache once (falling back to what is cached when the server cannot be
 reached) and reads both versions from it.
 
-`register(subparsers)` adds the subcommand to a parser; `run(args)` runs it.
+`main(argv)` parses the arguments after `diff` and runs it; the command
+line (`desktop_app.cli`) lists it among its commands.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -37,14 +39,14 @@ class UnknownVersionError(LookupError):
     """A WHEN that names no load of the location."""
 
 
-def register(sub: Any) -> argparse.ArgumentParser:
-    """Add `diff` to an `add_subparsers()` object."""
+def build_parser() -> argparse.ArgumentParser:
     from desktop_app.headless import connection_args
 
-    parser: argparse.ArgumentParser = sub.add_parser(
-        "diff",
-        help="print the asset changes between two versions of a location",
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
+    parser = argparse.ArgumentParser(
+        prog="desktop-app diff",
+        description="Print the net asset changes between two versions of a code location."
+        " WHEN is a loaded_at as `desktop-app history --json` prints it, a commit SHA"
+        " prefix (the newest load of that commit), or 'current'.",
     )
     parser.add_argument("location")
     parser.add_argument("--from", dest="from_when", required=True, metavar="WHEN")
@@ -53,6 +55,11 @@ def register(sub: Any) -> argparse.ArgumentParser:
     connection_args(parser)
     parser.add_argument("--cache-dir", type=Path, help="where the cache file lives")
     return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    return run(args)
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:

@@ -19,7 +19,6 @@ from typing import Any, TextIO
 
 import yaml
 
-from desktop_app import diff_command
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.api.errors import ApiError
 from desktop_app.cache.paths import cache_path_for
@@ -53,7 +52,6 @@ def build_parser() -> argparse.ArgumentParser:
     deploy = sub.add_parser("deploy", help="deploy a location document")
     connection_args(deploy)
     deploy.add_argument("--document", type=Path, required=True, help="YAML or JSON file")
-    diff_command.register(sub)
     return parser
 
 
@@ -67,8 +65,6 @@ def settings_from(args: argparse.Namespace) -> ConnectionSettings:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    if args.command == "diff":
-        return diff_command.run(args)
     settings = settings_from(args)
     try:
         settings.graphql_url()

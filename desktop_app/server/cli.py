@@ -168,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: database: {exc.orig}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"error: {exc.strerror or exc}", file=sys.stderr)
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
 
 

@@ -1,7 +1,8 @@
 """The demo data set: users with fixed tokens, images and eight weeks of
 history for four code locations, replayed into storage on first use.
 
-The JSON files in `resources/demo/` are written by `demo_data.py`
+The JSON files in `data/demo/` (package data, read through
+`importlib.resources`) are written by `demo_data.py`
 (`python -m desktop_app.server.demo_data`); timestamps there are ages in
 seconds, so the history always ends shortly before the server starts.
 """
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -32,14 +34,14 @@ DEMO_USERS: dict[str, tuple[Role, str]] = {
 DEFAULT_DEMO_EMAIL = "editor@example.com"
 
 
-def demo_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "resources" / "demo"
+def demo_dir() -> Traversable:
+    return resources.files("desktop_app.server").joinpath("data", "demo")
 
 
-def read_demo(folder: Path | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def read_demo(folder: Traversable | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(images by ref, history events oldest first)."""
     folder = folder or demo_dir()
-    packed = json.loads((folder / "images.json").read_text("utf-8"))
+    packed = json.loads(_read(folder, "images.json"))
     shared = packed["assets"]
     images = {
         ref: manifest
@@ -47,8 +49,17 @@ def read_demo(folder: Path | None = None) -> tuple[dict[str, Any], list[dict[str
         else {"assets": [shared[i] for i in manifest["assets"]]}
         for ref, manifest in packed["images"].items()
     }
-    events = json.loads((folder / "history.json").read_text("utf-8"))
+    events = json.loads(_read(folder, "history.json"))
     return images, events
+
+
+def _read(folder: Traversable, name: str) -> str:
+    try:
+        return folder.joinpath(name).read_text("utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"the demo data set is missing: {folder.joinpath(name)} (reinstall desktop-app)"
+        ) from None
 
 
 def add_demo_users(storage: Storage) -> None:
@@ -56,7 +67,9 @@ def add_demo_users(storage: Storage) -> None:
         add_user(storage, email, role, token=token)
 
 
-def load_demo(storage: Storage, *, now: float | None = None, folder: Path | None = None) -> int:
+def load_demo(
+    storage: Storage, *, now: float | None = None, folder: Traversable | None = None
+) -> int:
     """Add the demo users and images; replay the demo history unless this
     database already has loads. Returns the number of loads written."""
     add_demo_users(storage)

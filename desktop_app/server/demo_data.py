@@ -1,4 +1,4 @@
-"""Write the demo data set (`resources/demo/*.json`) deterministically.
+"""Write the demo data set (`desktop_app/server/data/demo/*.json`) deterministically.
 
     python -m desktop_app.server.demo_data [FOLDER]
 
@@ -459,5 +459,5 @@ def write(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    default = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    default = Path(__file__).resolve().parent / "data" / "demo"
     write(Path(sys.argv[1]) if len(sys.argv) > 1 else default)

@@ -44,6 +44,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from desktop_app.core.assets import AssetDefinition
+from desktop_app.server.drivers import require_driver
 
 metadata = MetaData()
 
@@ -184,6 +185,7 @@ class Storage:
     def __init__(self, url: str) -> None:
         self.url = url
         parsed = make_url(url)
+        require_driver(parsed)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self._write_lock = threading.Lock()
         if self.is_sqlite:

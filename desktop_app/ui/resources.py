@@ -1,4 +1,7 @@
-"""Icons and the style sheet, loaded by path from the `resources/` folder.
+"""Icons and the style sheet: package data next to this module
+(`desktop_app/ui/icons/`, `desktop_app/ui/style/`), found through
+`importlib.resources`, so a wheel, an editable install and the PyInstaller
+bundle all read them from inside the package.
 
 This is the one module that names icon files."""
 
@@ -6,13 +9,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
-ICONS = RESOURCES / "icons"
-STYLE = RESOURCES / "style"
+PACKAGE = "desktop_app.ui"
 
 
 class Icon(StrEnum):
@@ -25,10 +27,20 @@ class Icon(StrEnum):
     ROLLBACK = "rollback.svg"
 
 
+def data_path(*parts: str) -> Path:
+    """The file of a resource. Qt reads SVG icons by file name, so the
+    package must be installed as files (it always is: wheel, editable
+    install, bundle); a missing file is named rather than drawn blank."""
+    path = Path(str(resources.files(PACKAGE).joinpath(*parts)))
+    if not path.is_file():
+        raise FileNotFoundError(f"package data missing: {path} (reinstall desktop-app)")
+    return path
+
+
 @cache
 def icon(name: Icon) -> QIcon:
     """An SVG icon; Qt renders it at whatever device pixel ratio is asked."""
-    return QIcon(str(ICONS / name.value))
+    return QIcon(str(data_path("icons", name.value)))
 
 
 def status_icon(status: str) -> QIcon:
@@ -42,5 +54,4 @@ def status_icon(status: str) -> QIcon:
 
 
 def style_sheet() -> str:
-    path = STYLE / "app.qss"
-    return path.read_text(encoding="utf-8") if path.exists() else ""
+    return resources.files(PACKAGE).joinpath("style", "app.qss").read_text(encoding="utf-8")
