@@ -33,6 +33,7 @@ from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.profiles import ProfileStore
 from desktop_app.ui.resources import Icon, icon, style_sheet
+from desktop_app.ui.screenshots import shoot_history_views
 from desktop_app.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -155,13 +156,21 @@ def create_main_window(argv: list[str]) -> MainWindow:
             warning=True,
         )
     if args.screenshot is not None:
-        _screenshot_after_first_round(window, args.screenshot, args.screenshot_history)
+        _screenshot_after_first_round(
+            window,
+            args.screenshot,
+            args.screenshot_history,
+            (args.screenshot_compare, args.screenshot_timeline),
+        )
     window.start()
     return window
 
 
 def _screenshot_after_first_round(
-    window: MainWindow, path: Path, history_path: Path | None
+    window: MainWindow,
+    path: Path,
+    history_path: Path | None,
+    explore_paths: tuple[Path | None, Path | None] = (None, None),
 ) -> None:
     def take(_ok: bool) -> None:
         # A moment for the refreshed table to be laid out and painted.
@@ -176,6 +185,13 @@ def _screenshot_after_first_round(
             if dialog is not None:
                 history_path.parent.mkdir(parents=True, exist_ok=True)
                 dialog.grab().save(str(history_path))
+        compare_path, timeline_path = explore_paths
+        if (compare_path or timeline_path) and window.model.rowCount():
+            window.table.selectRow(0)
+            dialog = window.open_selected_history()
+            if dialog is not None:
+                shoot_history_views(dialog, compare_path, timeline_path, window.close)
+                return
         window.close()
 
     window.round_done.connect(take, Qt.ConnectionType.SingleShotConnection)

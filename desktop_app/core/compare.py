@@ -157,44 +157,73 @@ def _dict_detail(diff: DictDiff[Any] | None) -> dict[str, Any] | None:
     return {"old": dict(sorted(old.items())), "new": dict(sorted(new.items()))}
 
 
+def _whole(definition: AssetDefinition, change_type: ChangeType) -> Any:
+    """One field of a whole definition, JSON-ready."""
+    if change_type == ChangeType.CODE_VERSION:
+        return definition.code_version
+    if change_type == ChangeType.PARTITIONS_DEFINITION:
+        return definition.partitions.display() if definition.partitions else None
+    if change_type == ChangeType.TAGS:
+        return dict(sorted(definition.tags.items()))
+    if change_type == ChangeType.METADATA:
+        return {k: v.display() for k, v in sorted(definition.metadata.items())}
+    return sorted(key_to_str(k) for k in definition.dependencies)
+
+
+def _detail(change: AssetChange, change_type: ChangeType) -> dict[str, Any] | None:
+    if change_type == ChangeType.CODE_VERSION and change.code_version is not None:
+        return {"old": change.code_version.old, "new": change.code_version.new}
+    if change_type == ChangeType.PARTITIONS_DEFINITION and change.partitions is not None:
+        old_p, new_p = change.partitions.old, change.partitions.new
+        return {
+            "old": old_p.display() if old_p else None,
+            "new": new_p.display() if new_p else None,
+        }
+    if change_type == ChangeType.TAGS and change.tags is not None:
+        return _dict_detail(change.tags)
+    if change_type == ChangeType.METADATA and change.metadata is not None:
+        return _dict_detail(change.metadata)
+    if change_type == ChangeType.DEPENDENCIES and change.dependencies is not None:
+        deps = change.dependencies
+        return {"old": sorted(deps.removed), "new": sorted(deps.added)}
+    # How it moved is unknown; say what is known of either side (whole values).
+    if change.old is None and change.new is None:
+        return None
+    sides: dict[str, Any] = {}
+    if change.old is not None:
+        sides["old"] = _whole(change.old, change_type)
+    if change.new is not None:
+        sides["new"] = _whole(change.new, change_type)
+    return sides
+
+
 def field_details(change: AssetChange) -> dict[str, dict[str, Any] | None]:
     """Old and new value of every changed field of `change` (JSON-ready):
     only the entries that moved, for tags and metadata; the dependencies
-    removed (old) and added (new). None for a field whose values the cache
-    has not recorded."""
+    removed (old) and added (new). Where the cache never learnt how a field
+    moved, the sides it knows carry that field's whole value and a side it
+    does not know is left out; None when neither side is known."""
     details: dict[str, dict[str, Any] | None] = {}
     for change_type in change.change_types:
         name = FIELD_NAMES.get(change_type)
-        if name is None:
-            continue
-        detail: dict[str, Any] | None = None
-        if change_type == ChangeType.CODE_VERSION and change.code_version is not None:
-            detail = {"old": change.code_version.old, "new": change.code_version.new}
-        elif change_type == ChangeType.PARTITIONS_DEFINITION and change.partitions is not None:
-            old_p, new_p = change.partitions.old, change.partitions.new
-            detail = {
-                "old": old_p.display() if old_p else None,
-                "new": new_p.display() if new_p else None,
-            }
-        elif change_type == ChangeType.TAGS:
-            detail = _dict_detail(change.tags)
-        elif change_type == ChangeType.METADATA:
-            detail = _dict_detail(change.metadata)
-        elif change_type == ChangeType.DEPENDENCIES and change.dependencies is not None:
-            deps = change.dependencies
-            detail = {"old": sorted(deps.removed), "new": sorted(deps.added)}
-        details[name] = detail
+        if name is not None:
+            details[name] = _detail(change, change_type)
     return details
 
 
 def detail_lines(change: AssetChange) -> list[tuple[str, str, str]]:
-    """(field, old, new) lines of a changed asset, for people; a field whose
-    values were not recorded reads (field, NOT_RECORDED, NOT_RECORDED)."""
+    """(field, old, new) lines of a changed asset, for people; a side whose
+    value was not recorded reads NOT_RECORDED."""
     lines: list[tuple[str, str, str]] = []
     for name, detail in field_details(change).items():
         label = name.replace("_", " ")
         if detail is None:
             lines.append((label, NOT_RECORDED, NOT_RECORDED))
+            continue
+        if "old" not in detail or "new" not in detail:
+            old_text = _whole_text(detail["old"]) if "old" in detail else NOT_RECORDED
+            new_text = _whole_text(detail["new"]) if "new" in detail else NOT_RECORDED
+            lines.append((label, old_text, new_text))
             continue
         old, new = detail["old"], detail["new"]
         if isinstance(old, Mapping) and isinstance(new, Mapping):
@@ -207,6 +236,14 @@ def detail_lines(change: AssetChange) -> list[tuple[str, str, str]]:
         else:
             lines.append((label, _text(old), _text(new)))
     return lines
+
+
+def _whole_text(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={v}" for k, v in value.items()) or "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    return _text(value)
 
 
 def _text(value: Any) -> str:

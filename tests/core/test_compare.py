@@ -77,3 +77,16 @@ def test_details_name_old_and_new_values() -> None:
     assert ("tag tier", "gold", "silver") in lines
     assert ("tag owner", "—", "b") in lines
     assert ("dependency", "up", "—") in lines
+
+
+def test_a_known_side_shows_its_whole_value() -> None:
+    new = AssetDefinition(("x",), code_version="7", tags={"tier": "gold"})
+    change = AssetChange(("x",), (ChangeType.CODE_VERSION, ChangeType.TAGS), old=None, new=new)
+    assert field_details(change) == {
+        "code_version": {"new": "7"},
+        "tags": {"new": {"tier": "gold"}},
+    }
+    assert detail_lines(change) == [
+        ("code version", NOT_RECORDED, "7"),
+        ("tags", NOT_RECORDED, "tier=gold"),
+    ]

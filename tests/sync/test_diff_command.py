@@ -99,10 +99,14 @@ def test_values_of_loads_seen_only_in_history_are_not_recorded(empty_server, tmp
     rows = _history(empty_server, tmp_path, capsys)
     result = _diff(empty_server, tmp_path, capsys, rows[1]["loaded_at"], rows[0]["loaded_at"])
     assert result["changed"]["a"] == ["CODE_VERSION"]
-    assert result["details"]["a"] == {"code_version": None}
+    # the older load was seen only in history; the newer one is what runs now
+    assert result["details"]["a"] == {"code_version": {"new": "v2"}}
+    assert result["details"]["b"] == {"tags": {"new": {"team": "y"}}}
     capsys.readouterr()
     main(_args(empty_server, tmp_path, "diff", "--from", rows[1]["loaded_at"], "--to", "current"))
-    assert "code version: not recorded -> not recorded" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "code version: not recorded -> v2" in text
+    assert "tags: not recorded -> team=y" in text
 
 
 def test_a_rollback_to_the_first_version_diffs_empty(empty_server, tmp_path, capsys):
