@@ -179,18 +179,12 @@ def _screenshot_after_first_round(
     def shoot() -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(path))
-        if history_path is not None and window.model.rowCount():
-            window.table.selectRow(0)
-            dialog = window.open_selected_history()
-            if dialog is not None:
-                history_path.parent.mkdir(parents=True, exist_ok=True)
-                dialog.grab().save(str(history_path))
         compare_path, timeline_path = explore_paths
-        if (compare_path or timeline_path) and window.model.rowCount():
+        if (history_path or compare_path or timeline_path) and window.model.rowCount():
             window.table.selectRow(0)
             dialog = window.open_selected_history()
             if dialog is not None:
-                shoot_history_views(dialog, compare_path, timeline_path, window.close)
+                shoot_history_views(dialog, history_path, compare_path, timeline_path, window.close)
                 return
         window.close()
 

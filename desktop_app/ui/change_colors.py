@@ -1,5 +1,5 @@
 """Colours that mean something: added (green), removed (red), changed
-(amber), failed (red), rollback (amber). Each has a shade for light
+(amber), loaded (blue), failed (red), rollback (purple). Each has a shade for light
 palettes and one for dark ones, chosen from the widget's palette, so the
 same code reads well in both."""
 
@@ -26,7 +26,7 @@ _SHADES: dict[Meaning, tuple[str, str]] = {
     Meaning.CHANGED: ("#9a6700", "#e3b341"),
     Meaning.LOADED: ("#2f81f7", "#58a6ff"),
     Meaning.FAILED: ("#cf222e", "#ff7b72"),
-    Meaning.ROLLBACK: ("#bc4c00", "#f0883e"),
+    Meaning.ROLLBACK: ("#8250df", "#d2a8ff"),
 }
 
 

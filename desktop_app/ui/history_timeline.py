@@ -49,6 +49,8 @@ class HistoryTimeline(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip("")
         self.marks = TimelineMarks()
+        self.loaded = False
+        """False until the first `set_marks` (the marks are read on a worker)."""
         self.selected: float | None = None
         self._columns = bytearray()  # per pixel column: 0, or 1 + the kind shown there
         self._binned_width = -1
@@ -62,6 +64,7 @@ class HistoryTimeline(QWidget):
     # -- content -----------------------------------------------------------
     def set_marks(self, marks: TimelineMarks) -> None:
         self.marks = marks
+        self.loaded = True
         self._binned_width = -1
         self.update()
 
@@ -138,7 +141,8 @@ class HistoryTimeline(QWidget):
         painter.drawLine(plot.left(), plot.bottom(), plot.right(), plot.bottom())
         if not self.marks.times:
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, "No loads yet")
+            text = "No loads yet" if self.loaded else "Reading the history…"
+            painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, text)
             painter.end()
             return
         self._paint_axis(painter, plot)

@@ -1,6 +1,7 @@
-"""Pictures of the history views for the README (`--screenshot-compare`,
-`--screenshot-timeline`): the history dialog's top strip with the
-timeline, and a comparison of the newest load with an older version."""
+"""Pictures of the history views for the README (`--screenshot-history`,
+`--screenshot-compare`, `--screenshot-timeline`): the history dialog, its
+top strip with the timeline, and a comparison of the newest load with an
+older version, each taken once its data has arrived."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ nearest successful load of another version below that."""
 
 def shoot_history_views(
     dialog: HistoryDialog,
+    history_path: Path | None,
     compare_path: Path | None,
     timeline_path: Path | None,
     done: Callable[[], object],
@@ -26,9 +28,10 @@ def shoot_history_views(
     """Save the pictures asked for (each once its data has arrived), then
     call `done`."""
     explorer = dialog.explorer
-    dialog.collapse_box.setChecked(False)
 
     def timeline_shot() -> None:
+        if history_path is not None:
+            _save(dialog.grab(), history_path)
         if timeline_path is not None:
             bottom = explorer.timeline.geometry().bottom() + 6
             _save(dialog.grab(QRect(0, 0, dialog.width(), bottom)), timeline_path)
@@ -38,6 +41,7 @@ def shoot_history_views(
         if compare_path is None or dialog.model.rowCount() < 2:
             done()
             return
+        dialog.collapse_box.setChecked(False)
         newest = dialog.model.row_at(0).head
         rows = range(min(COMPARE_ROWS_APART, dialog.model.rowCount() - 1), dialog.model.rowCount())
         older = next(
@@ -66,7 +70,7 @@ def shoot_history_views(
 
         compare.ready.connect(lambda: QTimer.singleShot(100, dialog, save_compare))
 
-    if len(explorer.timeline.marks) == dialog.model.total:
+    if explorer.timeline.loaded:
         QTimer.singleShot(100, dialog, timeline_shot)
     else:
         explorer.timeline_ready.connect(lambda: QTimer.singleShot(100, dialog, timeline_shot))
