@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 from desktop_app.api.client import DeploymentClient
 from desktop_app.api.errors import ApiError
-from desktop_app.cache.compare import compare, current_load
+from desktop_app.cache.compare import compare, current_load, with_all_details
 from desktop_app.cache.paths import cache_path_for
 from desktop_app.cache.store import HistoryCache
 from desktop_app.core.compare import Comparison, detail_lines
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         except UnknownVersionError as exc:
             err.write(f"{exc}\n")
             return 1
-        comparison = compare(cache, old, new)
+        comparison = with_all_details(cache, compare(cache, old, new))
         if args.json:
             json.dump(diff_json(comparison), out, indent=2)
             out.write("\n")

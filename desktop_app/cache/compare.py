@@ -3,16 +3,42 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from desktop_app.cache.definitions import DIFF_DETAIL_LIMIT
 from desktop_app.cache.store import HistoryCache
 from desktop_app.core.compare import Comparison
+from desktop_app.core.diff import AssetChange
 from desktop_app.core.loads import LoadStatus, LocationLoad
 
 
 def compare(cache: HistoryCache, old: LocationLoad, new: LocationLoad) -> Comparison:
     """The net changes from `old` to `new` (loads of one location, either
-    order in time): an indexed query whose cost follows the changed assets."""
+    order in time): an indexed query whose cost follows the changed assets.
+    Beyond `DIFF_DETAIL_LIMIT` changed assets the changes carry their types
+    only (`complete` False); `details` reads one asset's in full."""
     changes = cache.diff(old.location, old.loaded_at, new.loaded_at)
-    return Comparison(old=old, new=new, changes=tuple(changes))
+    complete = len(changes) <= DIFF_DETAIL_LIMIT
+    return Comparison(old=old, new=new, changes=tuple(changes), complete=complete)
+
+
+def details(cache: HistoryCache, comparison: Comparison, change: AssetChange) -> AssetChange:
+    """`change` (one asset of `comparison`) with its definitions and field details."""
+    if comparison.complete:
+        return change
+    full = cache.asset_diff(
+        comparison.old.location, change.key, comparison.old.loaded_at, comparison.new.loaded_at
+    )
+    return full if full is not None else change
+
+
+def with_all_details(cache: HistoryCache, comparison: Comparison) -> Comparison:
+    """Every change with its details (one query per changed asset when the
+    comparison is not `complete`: for printing, not for the GUI thread)."""
+    if comparison.complete:
+        return comparison
+    changes = tuple(details(cache, comparison, change) for change in comparison.changes)
+    return replace(comparison, changes=changes, complete=True)
 
 
 def compare_at(cache: HistoryCache, location: str, old_at: float, new_at: float) -> Comparison:

@@ -100,11 +100,17 @@ def _has_details(change: AssetChange) -> bool:
 # -- reading a comparison ---------------------------------------------------------
 @dataclass(frozen=True)
 class Comparison:
-    """Two loads of one location and the net asset changes from `old` to `new`."""
+    """Two loads of one location and the net asset changes from `old` to `new`.
+
+    `complete` is False when the changes carry change types only because
+    there were too many to read every definition at once (a reader asks for
+    one asset's details when it needs them); True when every change carries
+    the definitions that are known."""
 
     old: LocationLoad
     new: LocationLoad
     changes: tuple[AssetChange, ...]
+    complete: bool = True
 
     @property
     def added(self) -> list[AssetChange]:

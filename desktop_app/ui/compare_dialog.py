@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.cache.compare import compare
+from desktop_app.cache.compare import compare, details
 from desktop_app.core.assets import key_to_str
 from desktop_app.core.compare import NOT_RECORDED, Comparison, detail_lines
 from desktop_app.core.diff import AssetChange
@@ -153,6 +153,7 @@ class CompareDialog(QDialog):
         header.resizeSection(1, 150)
         header.resizeSection(2, 200)
         header.setStretchLastSection(True)
+        self.tree.itemExpanded.connect(self._on_expanded)
         layout.addWidget(self.tree, 1)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -212,14 +213,30 @@ class CompareDialog(QDialog):
                 if meaning == Meaning.CHANGED:
                     labels = formatting.change_labels(change.change_types)
                     item.setText(1, labels or "details not recorded")
-                    self._add_fields(item, change)
+                    if comparison.complete:
+                        self._add_fields(item, change)
+                    else:  # read when expanded: too many to read at once
+                        item.setData(1, Qt.ItemDataRole.UserRole, change)
+                        item.setChildIndicatorPolicy(
+                            QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator
+                        )
                 else:
                     item.setText(1, "added" if meaning == Meaning.ADDED else "removed")
                 items.append(item)
         self.tree.addTopLevelItems(items)
-        if len(changed) <= MAX_DETAILED:
+        if comparison.complete and len(changed) <= MAX_DETAILED:
             self.tree.expandAll()
         self.tree.setUpdatesEnabled(True)
+
+    def _on_expanded(self, item: QTreeWidgetItem) -> None:
+        """Read one asset's details when its row is opened (large
+        comparisons): a single indexed query."""
+        change = item.data(1, Qt.ItemDataRole.UserRole)
+        if self.comparison is None or not isinstance(change, AssetChange):
+            return
+        item.setData(1, Qt.ItemDataRole.UserRole, None)
+        full = details(self.context.connection.cache, self.comparison, change)
+        self._add_fields(item, full)
 
     @staticmethod
     def _add_fields(item: QTreeWidgetItem, change: AssetChange) -> None:

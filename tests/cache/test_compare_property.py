@@ -80,3 +80,25 @@ def test_compare_at_names_both_loads_and_refuses_unknown_times(tmp_path: Path) -
         assert list(comparison.changes) == cache.diff("loc", times[0], times[-1])
         with pytest.raises(LookupError):
             compare_at(cache, "loc", times[0], 999.0)
+
+
+def test_large_comparisons_read_details_per_asset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.cache import compare as compare_module
+    from desktop_app.cache import definitions
+
+    with HistoryCache.open(tmp_path / "c.sqlite") as cache:
+        times = _random_history(cache, 2, loads=8)
+        monkeypatch.setattr(definitions, "DIFF_DETAIL_LIMIT", 0)
+        monkeypatch.setattr(compare_module, "DIFF_DETAIL_LIMIT", 0)
+        light = compare_at(cache, "loc", times[0], times[-1])
+        assert not light.complete
+        changed = [c for c in light.changes if c.old is None and c.new is None]
+        assert changed, "types only: too many to read at once"
+        full = compare_module.with_all_details(cache, light)
+        assert full.complete
+        expected = diff_snapshots(
+            cache.snapshot_at("loc", times[0]), cache.snapshot_at("loc", times[-1])
+        )
+        assert list(full.changes) == expected

@@ -9,9 +9,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from pytestqt.qtbot import QtBot
 
+from desktop_app.cache import compare as compare_module
 from desktop_app.core.assets import key_to_str
 from desktop_app.core.diff import diff_snapshots
 from desktop_app.core.export import FIELDS, group_record
@@ -51,18 +53,24 @@ def _sync(qtbot: QtBot, window: MainWindow) -> None:
         window.poller_sync_now()
 
 
-def test_two_selected_rows_compare_keys_types_and_values(
-    qtbot: QtBot, open_app: OpenApp, empty_server: EmbeddedServer
-) -> None:
-    register(empty_server, "img:1", V1)
-    register(empty_server, "img:2", V2)
-    client = client_for(empty_server)
+def _two_versions(qtbot: QtBot, open_app: OpenApp, server: EmbeddedServer) -> MainWindow:
+    """The app watching `loc` go from img:1 to img:2 (it sees both versions)."""
+    register(server, "img:1", V1)
+    register(server, "img:2", V2)
+    client = client_for(server)
     deploy(client, "loc", "img:1")
-    assert empty_server.url is not None
-    window = open_app(empty_server.url)
+    assert server.url is not None
+    window = open_app(server.url)
     deploy(client, "loc", "img:2")
     client.close()
     _sync(qtbot, window)
+    return window
+
+
+def test_two_selected_rows_compare_keys_types_and_values(
+    qtbot: QtBot, open_app: OpenApp, empty_server: EmbeddedServer
+) -> None:
+    window = _two_versions(qtbot, open_app, empty_server)
     dialog = window.open_history("loc")
     assert dialog.model.rowCount() == 2
     _select_rows(dialog, 0, 1)
@@ -106,6 +114,30 @@ def test_two_selected_rows_compare_keys_types_and_values(
     compare.link_label.linkActivated.emit(url)
     assert window.opened_urls == [url]  # type: ignore[attr-defined]
     compare.grab()  # paints without error
+    compare.close()
+
+
+def test_a_large_comparison_reads_an_assets_details_when_opened(
+    qtbot: QtBot,
+    open_app: OpenApp,
+    empty_server: EmbeddedServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(compare_module, "DIFF_DETAIL_LIMIT", 0)
+    window = _two_versions(qtbot, open_app, empty_server)
+    dialog = window.open_history("loc")
+    _select_rows(dialog, 0, 1)
+    compare = _open_compare(qtbot, dialog)
+    assert compare.comparison is not None
+    assert not compare.comparison.complete
+    assert compare.shown_changes()["~ a"] == []
+    item = next(
+        compare.tree.topLevelItem(i)
+        for i in range(compare.tree.topLevelItemCount())
+        if compare.tree.topLevelItem(i).text(0) == "~ a"
+    )
+    item.setExpanded(True)
+    assert compare.shown_changes()["~ a"] == [("code version", "v1", "v2")]
     compare.close()
 
 
