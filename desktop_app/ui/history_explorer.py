@@ -26,6 +26,7 @@ from desktop_app.cache.compare import current_load
 from desktop_app.cache.explore import SearchResult, TimelineMarks, search, timeline_marks
 from desktop_app.core.export import group_record, to_csv
 from desktop_app.core.loads import LoadGroup, LocationLoad, collapse
+from desktop_app.ui import formatting
 from desktop_app.ui.compare_dialog import CompareDialog
 from desktop_app.ui.history_timeline import HistoryTimeline, legend_html
 
@@ -80,6 +81,7 @@ class HistoryExplorer(QObject):
         self.timeline = HistoryTimeline(dialog)
         self.timeline.setToolTip("")
         self.timeline.load_clicked.connect(self.select_from_timeline)
+        self.timeline.describer = self.describe_load
 
         layout = dialog.layout()
         assert isinstance(layout, QVBoxLayout)
@@ -209,6 +211,23 @@ class HistoryExplorer(QObject):
         self.timeline.set_marks(marks)
         self.follow_selection()
         self.timeline_ready.emit()
+
+    def describe_load(self, loaded_at: float) -> str | None:
+        """Commit, image and who of a load already read into the table."""
+        row = self.dialog.model.row_of(loaded_at)
+        if row is None:
+            return None
+        load = next(ld for ld in self.dialog.model.row_at(row).loads if ld.loaded_at == loaded_at)
+        deploy = load.deploy
+        parts = [
+            formatting.short_sha(deploy.commit_hash),
+            deploy.image or "",
+            f"by {load.initiated_by}" if load.initiated_by else "",
+        ]
+        text = "  ".join(p for p in parts if p)
+        if load.error:
+            text += f"\n{formatting.first_line(load.error)}"
+        return text or None
 
     def follow_selection(self) -> None:
         load = self.dialog.current_load()

@@ -13,6 +13,7 @@ Signals: load_clicked(float): the `loaded_at` of the mark clicked.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QLine, QPoint, QRect, QSize, Qt, Signal
@@ -52,6 +53,8 @@ class HistoryTimeline(QWidget):
         self.loaded = False
         """False until the first `set_marks` (the marks are read on a worker)."""
         self.selected: float | None = None
+        self.describer: Callable[[float], str | None] | None = None
+        """Names the load at a `loaded_at` (commit, who) when it is at hand."""
         self._columns = bytearray()  # per pixel column: 0, or 1 + the kind shown there
         self._binned_width = -1
 
@@ -200,7 +203,9 @@ class HistoryTimeline(QWidget):
     # -- mouse -------------------------------------------------------------------
     def describe(self, index: int) -> str:
         at = self.marks.times[index]
-        return f"{formatting.exact_time(at)} — {KIND_WORDS[self.marks.kinds[index]]}"
+        text = f"{formatting.exact_time(at)} — {KIND_WORDS[self.marks.kinds[index]]}"
+        more = self.describer(at) if self.describer is not None else None
+        return f"{text}\n{more}" if more else text
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         index = self.mark_at(round(event.position().x()))
