@@ -6,11 +6,18 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
+from typing import Any
 
+from sqlalchemy.engine import Connection
+
+from desktop_app.cache import codec
 from desktop_app.cache.notes import RollbackNote
 from desktop_app.cache.store import HistoryCache
-from desktop_app.core.loads import LocationLoad
-from desktop_app.core.search import load_matches
+from desktop_app.cache.store import _summary as summary_of
+from desktop_app.core.assets import AssetKey
+from desktop_app.core.diff import ChangeType
+from desktop_app.core.loads import LoadStatus, LocationLoad
+from desktop_app.core.search import fields_match, key_matches, needle_of
 
 LOADED, FAILED, ROLLBACK = 0, 1, 2
 """Kinds of timeline marks."""
@@ -26,10 +33,112 @@ class SearchResult:
 
 def search(cache: HistoryCache, location: str, text: str) -> SearchResult:
     """The loads of `location` that `text` names (`core.search`), newest
-    first, with their rollback notes."""
-    loads = cache.history(location)
-    found = [load for load in loads if load_matches(load, text)]
-    return SearchResult(text, found, cache.rollback_notes(found), len(loads))
+    first, with their rollback notes. Keys are matched once per key (not
+    once per change), the loads they touched found by index, and only the
+    matching loads are read in full."""
+    needle = needle_of(text)
+    total = cache.history_count(location)
+    if not needle:
+        found = cache.history(location)
+        return SearchResult(text, found, cache.rollback_notes(found), total)
+    with cache.engine.connect() as conn:
+        loc = conn.exec_driver_sql("SELECT id FROM location WHERE name = ?", (location,)).scalar()
+        if loc is None:
+            return SearchResult(text, [], {}, 0)
+        keys = {
+            int(ident): codec.key_from_text(key)
+            for ident, key in _rows(conn, "SELECT id, key FROM asset_key", ())
+        }
+        key_ids = [ident for ident, key in keys.items() if key_matches(key, needle)]
+        times: set[float] = set()
+        for start in range(0, len(key_ids), 500):
+            chunk = key_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            times.update(
+                at
+                for (at,) in _rows(
+                    conn,
+                    "SELECT DISTINCT loaded_at FROM asset_change WHERE location_id = ?"
+                    f" AND changed = 1 AND asset_id IN ({marks})",
+                    (loc, *chunk),
+                )
+            )
+        rows = _rows(
+            conn,
+            "SELECT loaded_at, status, document, display, error FROM load WHERE location_id = ?",
+            (loc,),
+        )
+        for at, status, document, display, error in rows:
+            if at in times:
+                continue
+            bare = LocationLoad(
+                location=location,
+                loaded_at=at,
+                status=LoadStatus(status),
+                document=codec.loads_json(document),
+                display_metadata=codec.loads_json(display) or {},
+                error=error,
+            )
+            if fields_match(bare, needle):
+                times.add(at)
+        found = _loads_at(conn, keys, loc, location, sorted(times, reverse=True))
+    return SearchResult(text, found, cache.rollback_notes(found), total)
+
+
+def _rows(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    """Rows straight from the driver: thousands of them, where result
+    objects would cost the most."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    return list(driver.execute(sql, params).fetchall())
+
+
+def _loads_at(
+    conn: Connection,
+    keys: dict[int, AssetKey],
+    loc: int,
+    location: str,
+    times: list[float],
+) -> list[LocationLoad]:
+    """The loads at these times (in that order), each with its summary."""
+    rows: dict[float, tuple[Any, ...]] = {}
+    changes: dict[float, dict[AssetKey, tuple[ChangeType, ...]]] = {}
+    to_types = codec.mask_to_types
+    for start in range(0, len(times), 500):
+        chunk = times[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in _rows(
+            conn,
+            "SELECT loaded_at, triggered_at, status, document, display, error FROM load"
+            f" WHERE location_id = ? AND loaded_at IN ({marks})",
+            (loc, *chunk),
+        ):
+            rows[row[0]] = tuple(row)
+        for at, aid, mask in _rows(
+            conn,
+            "SELECT loaded_at, asset_id, types FROM asset_change"
+            f" WHERE location_id = ? AND changed = 1 AND loaded_at IN ({marks})",
+            (loc, *chunk),
+        ):
+            changes.setdefault(at, {})[keys[aid]] = to_types(mask)
+    loads = []
+    for at in times:
+        if at not in rows:
+            continue
+        _at, triggered_at, status, document, display, error = rows[at]
+        loads.append(
+            LocationLoad(
+                location=location,
+                loaded_at=at,
+                status=LoadStatus(status),
+                triggered_at=triggered_at,
+                document=codec.loads_json(document),
+                display_metadata=codec.loads_json(display) or {},
+                summary=summary_of(changes.get(at, {})),
+                error=error,
+            )
+        )
+    return loads
 
 
 @dataclass(frozen=True)
