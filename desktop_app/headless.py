@@ -26,6 +26,7 @@ from desktop_app.cache.store import HistoryCache
 from desktop_app.core.export import group_record, iso, to_csv
 from desktop_app.core.links import short_sha
 from desktop_app.core.loads import LoadGroup, collapse
+from desktop_app.core.rollback import RollbackNote
 from desktop_app.sync.engine import run_once
 
 TOKEN_ENV = "DAGSTER_CLOUD_API_TOKEN"
@@ -102,11 +103,12 @@ def history(
             err.write("Showing the cached history.\n")
         loads = cache.history(args.location)
         groups = [LoadGroup((load,)) for load in loads] if args.all else collapse(loads)
+        notes = cache.rollback_notes(loads)
         if args.json:
-            json.dump([group_json(g) for g in groups], out, indent=2)
+            json.dump([group_json(g, notes.get(g.head.loaded_at)) for g in groups], out, indent=2)
             out.write("\n")
         elif args.csv:
-            out.write(to_csv(group_json(g) for g in groups))
+            out.write(to_csv(group_json(g, notes.get(g.head.loaded_at)) for g in groups))
         else:
             out.write(table(groups))
     finally:
@@ -115,8 +117,10 @@ def history(
     return code
 
 
-def group_json(group: LoadGroup) -> dict[str, Any]:
-    return group_record(group)
+def group_json(group: LoadGroup, note: RollbackNote | None = None) -> dict[str, Any]:
+    """One row (`core.export.group_record`); a rollback entry also names its
+    target (ISO time) and the reason this computer kept for it."""
+    return group_record(group, note)
 
 
 def table(groups: Sequence[LoadGroup]) -> str:

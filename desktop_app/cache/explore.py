@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from desktop_app.cache import codec
-from desktop_app.cache.notes import RollbackNote
 from desktop_app.cache.store import HistoryCache
 from desktop_app.cache.store import _summary as summary_of
 from desktop_app.core.assets import AssetKey
 from desktop_app.core.diff import ChangeType
 from desktop_app.core.loads import LoadStatus, LocationLoad
+from desktop_app.core.rollback import RollbackNote
 from desktop_app.core.search import fields_match, key_matches, needle_of
 
 LOADED, FAILED, ROLLBACK = 0, 1, 2

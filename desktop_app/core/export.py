@@ -10,10 +10,11 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from desktop_app.core.assets import AssetKey, key_to_str
-from desktop_app.core.diff import CHANGE_ORDER, ChangeType
+from desktop_app.core.assets import key_to_str
+from desktop_app.core.changes import NetKind, net_changes
 from desktop_app.core.links import commit_url
-from desktop_app.core.loads import LoadGroup, LocationLoad
+from desktop_app.core.loads import LoadAction, LoadGroup, LocationLoad
+from desktop_app.core.rollback import RollbackNote
 
 FIELDS = (
     "loaded_at",
@@ -26,7 +27,10 @@ FIELDS = (
     "error",
     "count",
     "assets",
+    "rollback_target",
+    "reason",
 )
+"""The columns of the CSV form (the last two are empty except on rollbacks)."""
 
 
 def iso(ts: float) -> str:
@@ -36,28 +40,16 @@ def iso(ts: float) -> str:
 
 def assets_of(loads: Sequence[LocationLoad]) -> dict[str, Any]:
     """Keys added, removed and changed by the loads of a group (newest
-    first, as groups hold them; a later change wins)."""
-    added: set[AssetKey] = set()
-    removed: set[AssetKey] = set()
-    changed: dict[AssetKey, set[ChangeType]] = {}
-    for load in reversed(loads):
-        summary = load.summary
-        for key in summary.added:
-            added.add(key)
-            removed.discard(key)
-        for key in summary.removed:
-            removed.add(key)
-            added.discard(key)
-            changed.pop(key, None)
-        for key in summary.modified:
-            if key not in added:
-                changed.setdefault(key, set()).update(summary.change_types.get(key, ()))
+    first, as groups hold them): the net changes the history dialog's
+    Assets cell shows."""
+    changes = net_changes(loads)
     return {
-        "added": sorted(key_to_str(k) for k in added),
-        "removed": sorted(key_to_str(k) for k in removed),
+        "added": [key_to_str(c.key) for c in changes if c.kind is NetKind.ADDED],
+        "removed": [key_to_str(c.key) for c in changes if c.kind is NetKind.REMOVED],
         "changed": {
-            key_to_str(k): [str(t) for t in CHANGE_ORDER if t in types]
-            for k, types in sorted(changed.items())
+            key_to_str(c.key): [str(t) for t in c.change_types]
+            for c in changes
+            if c.kind is NetKind.CHANGED
         },
     }
 
@@ -77,8 +69,16 @@ def load_record(load: LocationLoad) -> dict[str, Any]:
     }
 
 
-def group_record(group: LoadGroup) -> dict[str, Any]:
-    return {**load_record(group.head), "count": group.count, "assets": assets_of(group.loads)}
+def group_record(group: LoadGroup, note: RollbackNote | None = None) -> dict[str, Any]:
+    """One history row; a rollback entry also names its target (ISO time)
+    and the reason this computer kept for it (None when none)."""
+    head = group.head
+    record = {**load_record(head), "count": group.count, "assets": assets_of(group.loads)}
+    if head.action == LoadAction.ROLLBACK:
+        target = head.rollback_target
+        record["rollback_target"] = iso(target) if target is not None else None
+        record["reason"] = note.reason if note is not None else None
+    return record
 
 
 def assets_text(assets: dict[str, Any]) -> str:

@@ -288,7 +288,7 @@ class HistoryExplorer(QObject):
         if pair is None:
             return None
         dialog = CompareDialog(self.dialog.context, pair[0], pair[1], self.dialog)
-        self.dialog._keep(dialog)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
 
@@ -332,9 +332,10 @@ class HistoryExplorer(QObject):
 def _export(cache: Any, location: str, text: str, collapsed: bool, path: Path) -> tuple[str, int]:
     """Worker side of "Export…": the rows the dialog shows, written to `path`
     (JSON when it ends in .json, otherwise CSV)."""
-    loads = search(cache, location, text).loads
+    found = search(cache, location, text)
+    loads = found.loads
     groups = collapse(loads) if collapsed else [LoadGroup((load,)) for load in loads]
-    records = [group_record(group) for group in groups]
+    records = [group_record(group, found.notes.get(group.head.loaded_at)) for group in groups]
     if path.suffix.lower() == ".json":
         body = json.dumps(records, indent=2) + "\n"
     else:
