@@ -228,11 +228,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(["desktop-app"])
-    name_application(app)
-    app.setStyleSheet(style_sheet())
     try:
+        name_application(app)
+        app.setStyleSheet(style_sheet())
         window = create_main_window(args)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError) as exc:  # a bad option; a damaged install
         print(f"desktop-app: {exc}", file=sys.stderr)
         return 2
     reporter = ErrorReporter(window.context.prompts, window)

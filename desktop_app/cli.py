@@ -73,6 +73,15 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
+def self_command(*args: str) -> list[str]:
+    """The command line that runs `desktop-app ARGS...` in a child process:
+    this interpreter with `-m desktop_app`, or, in the PyInstaller bundle
+    (which has no `-m`), the bundle's own executable."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, *args]
+    return [sys.executable, "-m", "desktop_app", *args]
+
+
 def version() -> str:
     try:
         return metadata.version(DISTRIBUTION)
@@ -81,8 +90,9 @@ def version() -> str:
 
 
 # -- the GUI's options ------------------------------------------------------
-def add_gui_options(parser: argparse.ArgumentParser) -> None:
-    """The options of the window; `app.create_main_window` parses the same."""
+def add_gui_options(parser: argparse.ArgumentParser) -> list[str]:
+    """The options of the window; `app.create_main_window` parses the same.
+    Returns their destinations."""
     gui = parser.add_argument_group("window options (without a command)")
     gui.add_argument("--url", help="deployment URL (browser address or .../graphql)")
     gui.add_argument("--token", help=f"user token (default: ${TOKEN_ENV})")
@@ -116,6 +126,7 @@ def add_gui_options(parser: argparse.ArgumentParser) -> None:
         metavar="PNG",
         help="with --screenshot: also render the first location's history timeline",
     )
+    return [action.dest for action in gui._group_actions]
 
 
 def check_gui_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -165,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
             command.name, help=command.help, add_help=False, prefix_chars="\0"
         )
         sub.add_argument("args", nargs=argparse.REMAINDER)
-    add_gui_options(parser)
+    parser.set_defaults(window_options=add_gui_options(parser))
     return parser
 
 
@@ -174,6 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.command is not None:
+        given = [d for d in args.window_options if getattr(args, d) != parser.get_default(d)]
+        if given:
+            flags = " ".join("--" + d.replace("_", "-") for d in given)
+            parser.error(f"{flags} before {args.command}: put a command's options after it")
         command = next(c for c in COMMANDS if c.name == args.command)
         return command.run(list(args.args))
     check_gui_options(parser, args)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from desktop_app.cli import self_command
 
 
 @contextmanager
@@ -20,19 +21,7 @@ def serving(db_url: str, cores: int = 2) -> Iterator[str]:
             os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:cores])
 
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "desktop_app.cli",
-            "server",
-            "serve",
-            "--db",
-            db_url,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-        ],
+        self_command("server", "serve", "--db", db_url, "--host", "127.0.0.1", "--port", "0"),
         stdout=subprocess.PIPE,
         text=True,
         preexec_fn=pin,

@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: invalid --db URL: {exc}", file=sys.stderr)
         return 2
     except OperationalError as exc:
-        print(f"error: database: {exc.orig}", file=sys.stderr)
+        print(f"error: database: {' '.join(str(exc.orig).split())}", file=sys.stderr)
         return 2
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""

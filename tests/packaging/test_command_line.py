@@ -66,6 +66,7 @@ def test_unknown_command_and_bad_window_options_are_usage_errors(
         (["--organization", "acme"], "--organization needs --deployment"),
         (["--screenshot-history", "h.png"], "--screenshot-history needs --screenshot"),
         (["--poll-interval", "0"], "--poll-interval must be positive"),
+        (["--url", "http://x", "history", "loc"], "put a command's options after it"),
     ):
         with pytest.raises(SystemExit) as exit:
             cli.main(argv)
@@ -106,3 +107,29 @@ def test_package_data_is_read_from_inside_the_package() -> None:
     images, events = demo.read_demo()
     assert images
     assert events
+
+
+def test_a_damaged_install_names_the_missing_icon(
+    qapp: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desktop_app import app
+    from desktop_app.ui import resources
+
+    monkeypatch.setattr(resources, "PACKAGE", "desktop_app.core")  # a package without icons
+    resources.icon.cache_clear()
+    try:
+        assert app.main(["--poll-interval", "60"]) == 2
+    finally:
+        resources.icon.cache_clear()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "desktop_app/core/icons/app.svg" in err
+
+
+def test_self_command_runs_this_program(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = subprocess.run(
+        cli.self_command("--version"), capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.startswith("desktop-app ")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)  # as in the bundle: no `-m`
+    assert cli.self_command("server", "serve") == [sys.executable, "server", "serve"]
