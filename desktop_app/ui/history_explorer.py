@@ -102,6 +102,7 @@ class HistoryExplorer(QObject):
 
         self.compare_action = QAction("Compare these versions", dialog)
         self.compare_action.setObjectName("compareAction")
+        self.compare_action.setShortcut(QKeySequence("Ctrl+D"))
         self.compare_action.triggered.connect(self.compare_selected)
         dialog.addAction(self.compare_action)
 
