@@ -109,12 +109,14 @@ class HistoryTimeline(QWidget):
         column = self.x_of(times[best])
         if abs(column - x) > HIT_PIXELS:
             return None
+        kinds = self.marks.kinds
         same = best
-        i = best
-        while i >= 0 and self.x_of(times[i]) == column:
-            if _SEVERITY[self.marks.kinds[i]] > _SEVERITY[self.marks.kinds[same]]:
-                same = i
-            i -= 1
+        for step in (-1, 1):
+            i = best + step
+            while 0 <= i < len(times) and self.x_of(times[i]) == column:
+                if _SEVERITY[kinds[i]] > _SEVERITY[kinds[same]]:
+                    same = i
+                i += step
         return same
 
     def _bin(self) -> None:

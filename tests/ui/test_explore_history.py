@@ -269,3 +269,24 @@ def test_export_writes_the_shown_rows_as_csv_and_json(
     ]
     assert exported
     assert all(r["status"] == "ERROR" for r in exported)
+
+
+def test_keyboard_reaches_search_and_compare(
+    qtbot: QtBot, open_app: OpenApp, demo_server: EmbeddedServer
+) -> None:
+    assert demo_server.url is not None
+    window = open_app(demo_server.url)
+    dialog = window.open_history("analytics_core")
+    with qtbot.waitExposed(dialog):
+        dialog.show()
+    dialog.activateWindow()
+    dialog.table.setFocus()
+    qtbot.keyClick(dialog.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.explorer.filter.hasFocus()
+    _select_rows(dialog, 0, 3)
+    dialog.table.setFocus()
+    qtbot.keyClick(dialog.table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    opened = [d for d in dialog.findChildren(CompareDialog) if d.isVisible()]
+    assert len(opened) == 1
+    qtbot.waitUntil(lambda: opened[0].comparison is not None, timeout=10000)
+    opened[0].close()
