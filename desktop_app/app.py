@@ -48,6 +48,18 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parse_gui_args(argv)
 
 
+def name_application(app: QApplication) -> None:
+    """The names the desktop sees: the window manager and the taskbar match
+    the window to `desktop-app.desktop` (and its icon) by the desktop file
+    name; QSettings and the notification daemon use the others."""
+    app.setOrganizationName("desktop-app")
+    app.setApplicationName("desktop-app")
+    app.setApplicationVersion(version())
+    app.setApplicationDisplayName("Dagster deployment")
+    app.setDesktopFileName("desktop-app")
+    app.setWindowIcon(icon(Icon.APP))
+
+
 def _label(settings: ConnectionSettings, embedded: bool) -> str:
     if embedded:
         return "bundled demo deployment"
@@ -207,18 +219,6 @@ def tune_interpreter() -> None:
     gc.freeze()
     gc.set_threshold(50_000, 50, 1000)
     sys.setswitchinterval(0.001)
-
-
-def name_application(app: QApplication) -> None:
-    """The names the desktop sees: the window manager and the taskbar match
-    the window to `desktop-app.desktop` (and its icon) by the desktop file
-    name; QSettings and the notification daemon use the others."""
-    app.setOrganizationName("desktop-app")
-    app.setApplicationName("desktop-app")
-    app.setApplicationVersion(version())
-    app.setApplicationDisplayName("Dagster deployment")
-    app.setDesktopFileName("desktop-app")
-    app.setWindowIcon(icon(Icon.APP))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

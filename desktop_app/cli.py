@@ -90,12 +90,15 @@ def version() -> str:
 
 
 # -- the GUI's options ------------------------------------------------------
-def add_gui_options(parser: argparse.ArgumentParser) -> list[str]:
-    """The options of the window; `app.create_main_window` parses the same.
-    Returns their destinations."""
+def add_gui_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the window; `app.create_main_window` parses the same."""
     gui = parser.add_argument_group("window options (without a command)")
     gui.add_argument("--url", help="deployment URL (browser address or .../graphql)")
-    gui.add_argument("--token", help=f"user token (default: ${TOKEN_ENV})")
+    gui.add_argument(
+        "--token",
+        help=f"user token; avoid on shared machines (others see it in the process list): "
+        f"prefer ${TOKEN_ENV}, or sign in once and let the app keep it in the keyring",
+    )
     gui.add_argument("--organization", help="Dagster+ organization")
     gui.add_argument("--deployment", help="Dagster+ deployment name")
     gui.add_argument("--cache-dir", type=Path, help="where the local history cache lives")
@@ -126,7 +129,6 @@ def add_gui_options(parser: argparse.ArgumentParser) -> list[str]:
         metavar="PNG",
         help="with --screenshot: also render the first location's history timeline",
     )
-    return [action.dest for action in gui._group_actions]
 
 
 def check_gui_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -176,7 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
             command.name, help=command.help, add_help=False, prefix_chars="\0"
         )
         sub.add_argument("args", nargs=argparse.REMAINDER)
-    parser.set_defaults(window_options=add_gui_options(parser))
+    add_gui_options(parser)
+    probe = argparse.ArgumentParser(add_help=False)
+    add_gui_options(probe)
+    parser.set_defaults(window_options=list(vars(probe.parse_args([]))))
     return parser
 
 
