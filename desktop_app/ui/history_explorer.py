@@ -112,6 +112,13 @@ class HistoryExplorer(QObject):
         self._debounce.timeout.connect(self.apply_filter)
         self.filter.textChanged.connect(lambda _text: self._debounce.start())
         dialog.table.selectionModel().selectionChanged.connect(self._on_selection)
+        menu = getattr(dialog, "history_menu", None)
+        if isinstance(menu, QMenu) and menu.actions():  # the keyboard's way in
+            menu.aboutToShow.connect(self.refresh_compare)
+            close = menu.actions()[-1]  # stays last
+            for action in (self.find_action, self.compare_action, self.export_action):
+                menu.insertAction(close, action)
+            menu.insertSeparator(close)
         layout_settings = dialog.context.layout
         dialog.collapse_box.setChecked(layout_settings.collapse())
         dialog.collapse_box.toggled.connect(layout_settings.set_collapse)
