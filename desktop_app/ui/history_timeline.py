@@ -120,18 +120,23 @@ class HistoryTimeline(QWidget):
         return same
 
     def _bin(self) -> None:
+        """Which kind each pixel column shows (the most severe of its loads),
+        computed once per width and set of marks, in one pass."""
         width = self.width()
         if self._binned_width == width:
             return
         columns = bytearray(width + 1)
-        kinds = self.marks.kinds
-        severity = _SEVERITY
-        for i, at in enumerate(self.marks.times):
-            x = min(max(self.x_of(at), 0), width)
-            kind = kinds[i]
-            shown = columns[x]
-            if not shown or severity[kind] > severity[shown - 1]:
-                columns[x] = kind + 1
+        times = self.marks.times
+        if times:
+            plot = self._plot()
+            lo, hi = self._span()
+            left, scale = plot.left(), (plot.width() - 1) / (hi - lo)
+            severity = _SEVERITY
+            for at, kind in zip(times, self.marks.kinds, strict=True):
+                x = min(max(left + round((at - lo) * scale), 0), width)
+                shown = columns[x]
+                if not shown or severity[kind] > severity[shown - 1]:
+                    columns[x] = kind + 1
         self._columns = columns
         self._binned_width = width
 
