@@ -28,9 +28,12 @@ from desktop_app.core.roles import Role
 from desktop_app.ui.context import AppContext, Connection
 from desktop_app.ui.credentials import CredentialStore
 from desktop_app.ui.errors import ErrorReporter
+from desktop_app.ui.layout_settings import EMBEDDED_PROFILE, LayoutSettings
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.notifier import Notifier
+from desktop_app.ui.profiles import ProfileStore
 from desktop_app.ui.resources import Icon, icon, style_sheet
+from desktop_app.ui.screenshots import shoot_history_views
 from desktop_app.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -77,11 +80,33 @@ def create_main_window(argv: list[str]) -> MainWindow:
     embedded_url: str | None = None
     demo_users: dict[str, tuple[Role, str]] = {}
 
+    layout = LayoutSettings()
+    last = layout.last_profile()
+    profile = ProfileStore(credentials).get(last) if last else None
+    embedded_token: str | None = None
+
+    def start_embedded() -> str:
+        """Start the embedded demo server (once); its GraphQL URL."""
+        nonlocal embedded_url, embedded_token
+        if embedded_url is None:
+            # Imported only here: the GUI loads the server only for the embedded default.
+            from desktop_app.server.demo import DEFAULT_DEMO_EMAIL, DEMO_USERS
+            from desktop_app.server.runner import EmbeddedServer
+
+            server = EmbeddedServer(demo=True)
+            embedded_url = server.start()
+            on_close.append(server.stop)
+            demo_users.update(DEMO_USERS)
+            embedded_token = DEMO_USERS[DEFAULT_DEMO_EMAIL][1]
+        return embedded_url
+
     if args.url or args.organization:
         settings = ConnectionSettings(
             url=args.url, token=token, organization=args.organization, deployment=args.deployment
         )
-    elif (saved := credentials.load()) is not None:
+    elif profile is not None:
+        settings = profile.settings(token or ProfileStore(credentials).token(profile))
+    elif last != EMBEDDED_PROFILE and (saved := credentials.load()) is not None:
         settings = ConnectionSettings(
             url=saved.url,
             token=token or credentials.token(saved.key),
@@ -89,15 +114,7 @@ def create_main_window(argv: list[str]) -> MainWindow:
             deployment=saved.deployment,
         )
     else:
-        # Imported only here: the GUI loads the server only for the embedded default.
-        from desktop_app.server.demo import DEFAULT_DEMO_EMAIL, DEMO_USERS
-        from desktop_app.server.runner import EmbeddedServer
-
-        server = EmbeddedServer(demo=True)
-        embedded_url = server.start()
-        on_close.append(server.stop)
-        demo_users = dict(DEMO_USERS)
-        settings = ConnectionSettings(url=embedded_url, token=DEMO_USERS[DEFAULT_DEMO_EMAIL][1])
+        settings = ConnectionSettings(url=start_embedded(), token=embedded_token)
     settings.graphql_url()  # a ValueError here is a usage error, before anything starts
 
     def connect(new: ConnectionSettings, cache: HistoryCache | None = None) -> Connection:
@@ -129,7 +146,17 @@ def create_main_window(argv: list[str]) -> MainWindow:
         embedded_url=embedded_url,
         demo_users=demo_users,
         on_close=on_close,
+        layout=layout,
+        embedded_token=embedded_token,
     )
+
+    def start_embedded_later() -> str:
+        url = start_embedded()
+        context.embedded_url = url
+        context.embedded_token = embedded_token
+        return url
+
+    context.start_embedded = start_embedded_later
     window = MainWindow(context)
     tasks.setParent(window)
     notifier.setParent(window)
@@ -141,13 +168,21 @@ def create_main_window(argv: list[str]) -> MainWindow:
             warning=True,
         )
     if args.screenshot is not None:
-        _screenshot_after_first_round(window, args.screenshot, args.screenshot_history)
+        _screenshot_after_first_round(
+            window,
+            args.screenshot,
+            args.screenshot_history,
+            (args.screenshot_compare, args.screenshot_timeline),
+        )
     window.start()
     return window
 
 
 def _screenshot_after_first_round(
-    window: MainWindow, path: Path, history_path: Path | None
+    window: MainWindow,
+    path: Path,
+    history_path: Path | None,
+    explore_paths: tuple[Path | None, Path | None] = (None, None),
 ) -> None:
     def take(_ok: bool) -> None:
         # A moment for the refreshed table to be laid out and painted.
@@ -156,12 +191,13 @@ def _screenshot_after_first_round(
     def shoot() -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(path))
-        if history_path is not None and window.model.rowCount():
+        compare_path, timeline_path = explore_paths
+        if (history_path or compare_path or timeline_path) and window.model.rowCount():
             window.table.selectRow(0)
             dialog = window.open_selected_history()
             if dialog is not None:
-                history_path.parent.mkdir(parents=True, exist_ok=True)
-                dialog.grab().save(str(history_path))
+                shoot_history_views(dialog, history_path, compare_path, timeline_path, window.close)
+                return
         window.close()
 
     window.round_done.connect(take, Qt.ConnectionType.SingleShotConnection)

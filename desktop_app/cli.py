@@ -50,6 +50,11 @@ COMMANDS: tuple[Command, ...] = (
         with_name=True,
     ),
     Command(
+        "diff",
+        "print the asset changes between two versions of a code location",
+        "desktop_app.diff_command:main",
+    ),
+    Command(
         "deploy",
         "deploy a location document (YAML or JSON)",
         "desktop_app.headless:main",
@@ -112,6 +117,18 @@ def add_gui_options(parser: argparse.ArgumentParser) -> None:
         metavar="PNG",
         help="with --screenshot: also render the history dialog of the first location",
     )
+    gui.add_argument(
+        "--screenshot-compare",
+        type=Path,
+        metavar="PNG",
+        help="with --screenshot: also render a comparison of two versions of the first location",
+    )
+    gui.add_argument(
+        "--screenshot-timeline",
+        type=Path,
+        metavar="PNG",
+        help="with --screenshot: also render the first location's history timeline",
+    )
 
 
 def check_gui_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -119,8 +136,9 @@ def check_gui_options(parser: argparse.ArgumentParser, args: argparse.Namespace)
         parser.error("--organization needs --deployment")
     if args.poll_interval <= 0:
         parser.error("--poll-interval must be positive")
-    if args.screenshot_history is not None and args.screenshot is None:
-        parser.error("--screenshot-history needs --screenshot")
+    for name in ("history", "compare", "timeline"):
+        if getattr(args, f"screenshot_{name}") is not None and args.screenshot is None:
+            parser.error(f"--screenshot-{name} needs --screenshot")
 
 
 def parse_gui_args(argv: Sequence[str]) -> argparse.Namespace:

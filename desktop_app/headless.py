@@ -14,7 +14,6 @@ import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -24,17 +23,16 @@ from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.api.errors import ApiError
 from desktop_app.cache.paths import cache_path_for
 from desktop_app.cache.store import HistoryCache
-from desktop_app.core.assets import key_to_str
-from desktop_app.core.changes import NetKind, net_changes
-from desktop_app.core.links import commit_url, short_sha
-from desktop_app.core.loads import LoadAction, LoadGroup, LocationLoad, collapse
+from desktop_app.core.export import group_record, iso, to_csv
+from desktop_app.core.links import short_sha
+from desktop_app.core.loads import LoadGroup, collapse
 from desktop_app.core.rollback import RollbackNote
 from desktop_app.sync.engine import run_once
 
 TOKEN_ENV = "DAGSTER_CLOUD_API_TOKEN"
 
 
-def _connection_args(parser: argparse.ArgumentParser) -> None:
+def connection_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", help="deployment address (as in the browser) or GraphQL URL")
     parser.add_argument("--token", help=f"API token (default: ${TOKEN_ENV})")
     parser.add_argument("--organization", help="Dagster+ organization")
@@ -46,17 +44,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     history = sub.add_parser("history", help="sync once and print a location's load history")
     history.add_argument("location")
-    _connection_args(history)
-    history.add_argument("--json", action="store_true", help="print a JSON array")
+    connection_args(history)
+    output = history.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print a JSON array")
+    output.add_argument("--csv", action="store_true", help="print CSV, assets as text")
     history.add_argument("--all", action="store_true", help="do not collapse similar entries")
     history.add_argument("--cache-dir", type=Path, help="where the cache file lives")
     deploy = sub.add_parser("deploy", help="deploy a location document")
-    _connection_args(deploy)
+    connection_args(deploy)
     deploy.add_argument("--document", type=Path, required=True, help="YAML or JSON file")
     return parser
 
 
-def _settings(args: argparse.Namespace) -> ConnectionSettings:
+def settings_from(args: argparse.Namespace) -> ConnectionSettings:
     token = args.token or os.environ.get(TOKEN_ENV) or None
     return ConnectionSettings(
         url=args.url, token=token, organization=args.organization, deployment=args.deployment
@@ -66,7 +66,7 @@ def _settings(args: argparse.Namespace) -> ConnectionSettings:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    settings = _settings(args)
+    settings = settings_from(args)
     try:
         settings.graphql_url()
     except ValueError as exc:
@@ -107,6 +107,8 @@ def history(
         if args.json:
             json.dump([group_json(g, notes.get(g.head.loaded_at)) for g in groups], out, indent=2)
             out.write("\n")
+        elif args.csv:
+            out.write(to_csv(group_json(g, notes.get(g.head.loaded_at)) for g in groups))
         else:
             out.write(table(groups))
     finally:
@@ -115,47 +117,10 @@ def history(
     return code
 
 
-def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
-
-
-def _assets(loads: Sequence[LocationLoad]) -> dict[str, Any]:
-    """Keys added, removed and changed by the loads of a group (the same
-    net changes as the history dialog's Assets cell)."""
-    changes = net_changes(loads)
-    return {
-        "added": [key_to_str(c.key) for c in changes if c.kind is NetKind.ADDED],
-        "removed": [key_to_str(c.key) for c in changes if c.kind is NetKind.REMOVED],
-        "changed": {
-            key_to_str(c.key): [str(t) for t in c.change_types]
-            for c in changes
-            if c.kind is NetKind.CHANGED
-        },
-    }
-
-
 def group_json(group: LoadGroup, note: RollbackNote | None = None) -> dict[str, Any]:
-    """One row; a rollback entry also names its target (ISO time) and the
-    reason this computer kept for it (null when none)."""
-    head = group.head
-    deploy = head.deploy
-    data = {
-        "loaded_at": iso(head.loaded_at),
-        "status": str(head.status),
-        "image": deploy.image,
-        "commit_hash": deploy.commit_hash,
-        "commit_url": commit_url(deploy),
-        "action": head.action,
-        "initiated_by": head.initiated_by,
-        "error": head.error,
-        "count": group.count,
-        "assets": _assets(group.loads),
-    }
-    if head.action == LoadAction.ROLLBACK:
-        target = head.rollback_target
-        data["rollback_target"] = iso(target) if target is not None else None
-        data["reason"] = note.reason if note is not None else None
-    return data
+    """One row (`core.export.group_record`); a rollback entry also names its
+    target (ISO time) and the reason this computer kept for it."""
+    return group_record(group, note)
 
 
 def table(groups: Sequence[LoadGroup]) -> str:

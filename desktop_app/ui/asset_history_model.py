@@ -47,7 +47,24 @@ def _definition_lines(definition: AssetDefinition) -> str:
     return "; ".join(parts)
 
 
-def _dict_rows(base: FieldChange, label: str, diff: DictDiff[Any]) -> Iterable[FieldChange]:
+def _dict_rows(
+    base: FieldChange, label: str, diff: DictDiff[Any], keys_only: bool = False
+) -> Iterable[FieldChange]:
+    """One row per entry that moved. `keys_only`: the server named the keys
+    but not their values (definitions unknown), so a row reads
+    "tag `tier` changed" and its values are not recorded."""
+    if keys_only:
+        for word, keys in (
+            ("added", diff.added),
+            ("changed", diff.changed),
+            ("removed", diff.removed),
+        ):
+            for key in keys:
+                old = NONE if word == "added" else NOT_RECORDED
+                new = NONE if word == "removed" else NOT_RECORDED
+                yield _with(base, f"{label} `{key}` {word}", old, new)
+        return
+
     def text(value: object) -> str:
         if isinstance(value, bool):
             return "yes" if value else NONE
@@ -100,10 +117,11 @@ def _detail_rows(
                 new_p.display() if new_p else NONE,
             )
         ]
+    keys_only = change.old is None or change.new is None
     if change_type == ChangeType.TAGS and change.tags is not None:
-        return list(_dict_rows(base, "tag", change.tags))
+        return list(_dict_rows(base, "tag", change.tags, keys_only))
     if change_type == ChangeType.METADATA and change.metadata is not None:
-        return list(_dict_rows(base, "metadata", change.metadata))
+        return list(_dict_rows(base, "metadata", change.metadata, keys_only))
     if change_type == ChangeType.DEPENDENCIES and change.dependencies is not None:
         deps = change.dependencies
         return [_with(base, "dependency", NONE, key) for key in deps.added] + [

@@ -1,17 +1,26 @@
 """Connect to a deployment: Dagster+ by organization + deployment + user
 token, or any URL (+ token). "Test connection" asks the server who we are
-in the background; the token field never echoes."""
+in the background; the token field never echoes.
+
+The list at the top holds the saved profiles (and the embedded demo):
+choosing one fills the form (its token stays in the keyring and is used
+when the field is left empty); "Forget" drops one."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -21,6 +30,7 @@ from PySide6.QtWidgets import (
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.core.session import Capabilities, Viewer
 from desktop_app.ui.credentials import SavedConnection
+from desktop_app.ui.profiles import EMBEDDED_NAME, Profile
 from desktop_app.ui.tasks import TaskRunner
 
 
@@ -34,24 +44,71 @@ def probe(settings: ConnectionSettings) -> tuple[Capabilities, Viewer]:
 
 
 class ConnectDialog(QDialog):
-    """Signals: tested(bool, str) after each connection test."""
+    """Signals: tested(bool, str) after each connection test;
+    forget_requested(str): "Forget" on a saved profile (by name);
+    embedded_requested(): "Use the embedded demo" (the dialog then closes)."""
 
     tested = Signal(bool, str)
+    forget_requested = Signal(str)
+    embedded_requested = Signal()
 
     def __init__(
         self,
         tasks: TaskRunner,
         saved: SavedConnection | None = None,
         parent: QWidget | None = None,
+        profiles: list[Profile] | None = None,
+        stored_token: Callable[[Profile], str | None] | None = None,
+        embedded: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("connectDialog")
         self.setWindowTitle("Connect to a deployment")
-        self.resize(520, 300)
+        self.resize(560, 460)
         self._tasks = tasks
         self._testing = False
+        self._profiles = {p.name: p for p in profiles or []}
+        self._stored_token = stored_token
+        self._embedded = embedded
 
         layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Saved deployments:"))
+        self.profile_list = QListWidget()
+        self.profile_list.setObjectName("connectProfiles")
+        self.profile_list.setMaximumHeight(5 * self.fontMetrics().lineSpacing() + 12)
+        if embedded:
+            item = QListWidgetItem(EMBEDDED_NAME)
+            item.setData(Qt.ItemDataRole.UserRole, None)
+            item.setToolTip("The bundled deployment server with demo data, on this computer.")
+            self.profile_list.addItem(item)
+        for profile in self._profiles.values():
+            item = QListWidgetItem(profile.name)
+            item.setData(Qt.ItemDataRole.UserRole, profile.name)
+            item.setToolTip(profile.describe())
+            self.profile_list.addItem(item)
+        self.profile_list.currentItemChanged.connect(lambda *_: self._on_profile_chosen())
+        self.profile_list.itemDoubleClicked.connect(lambda _item: self._use_chosen())
+        layout.addWidget(self.profile_list)
+        profile_buttons = QHBoxLayout()
+        self.forget_button = QPushButton("Forget")
+        self.forget_button.setObjectName("forgetProfileButton")
+        self.forget_button.setToolTip("Remove the chosen profile and its stored token.")
+        self.forget_button.clicked.connect(self.forget_chosen)
+        self.embedded_button = QPushButton("Use the embedded demo")
+        self.embedded_button.setObjectName("embeddedDemoButton")
+        self.embedded_button.setEnabled(embedded)
+        self.embedded_button.clicked.connect(self._use_embedded)
+        profile_buttons.addWidget(self.forget_button)
+        profile_buttons.addStretch(1)
+        profile_buttons.addWidget(self.embedded_button)
+        layout.addLayout(profile_buttons)
+        name_form = QFormLayout()
+        self.name = QLineEdit()
+        self.name.setObjectName("connectProfileName")
+        self.name.setPlaceholderText("a name for this deployment (optional)")
+        name_form.addRow("Name:", self.name)
+        layout.addLayout(name_form)
+
         self.plus_radio = QRadioButton("Dagster+ organization and deployment")
         self.url_radio = QRadioButton(
             "Deployment URL (Dagster+, bundled server or dagster-webserver)"
@@ -118,6 +175,79 @@ class ConnectDialog(QDialog):
             self.url.setText(saved.url if saved and saved.url else "")
             self.url_radio.setChecked(True)
         self._update_buttons()
+        self._update_profile_buttons()
+
+    # -- profiles --------------------------------------------------------------
+    def chosen_profile(self) -> Profile | None:
+        item = self.profile_list.currentItem()
+        name = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return self._profiles.get(name) if name else None
+
+    def _update_profile_buttons(self) -> None:
+        self.forget_button.setEnabled(self.chosen_profile() is not None)
+
+    def _on_profile_chosen(self) -> None:
+        self._update_profile_buttons()
+        profile = self.chosen_profile()
+        if profile is None:
+            return
+        self.name.setText(profile.name)
+        self.token.clear()
+        has_token = self._stored_token is not None and bool(self._stored_token(profile))
+        self.token.setPlaceholderText(
+            "saved for this profile (type to replace)" if has_token else "user token"
+        )
+        if profile.url:
+            self.url.setText(profile.url)
+            self.url_radio.setChecked(True)
+        else:
+            self.organization.setText(profile.organization or "")
+            self.deployment.setText(profile.deployment or "")
+            self.plus_radio.setChecked(True)
+
+    def _use_chosen(self) -> None:
+        item = self.profile_list.currentItem()
+        if item is not None and item.data(Qt.ItemDataRole.UserRole) is None and self._embedded:
+            self._use_embedded()
+        elif self.settings() is not None:
+            self.accept()
+
+    def _use_embedded(self) -> None:
+        self.embedded_requested.emit()
+        self.reject()
+
+    def forget_chosen(self) -> None:
+        profile = self.chosen_profile()
+        if profile is None:
+            return
+        del self._profiles[profile.name]
+        row = self.profile_list.currentRow()
+        self.profile_list.takeItem(row)
+        self.forget_requested.emit(profile.name)
+        self._update_profile_buttons()
+
+    def profile(self) -> Profile | None:
+        """The profile the form describes, named as typed (or after its address)."""
+        settings = self.settings()
+        if settings is None:
+            return None
+        name = self.name.text().strip()
+        if settings.url:
+            return Profile(name or settings.url, url=settings.url)
+        default = f"{settings.organization}/{settings.deployment}"
+        return Profile(
+            name or default, organization=settings.organization, deployment=settings.deployment
+        )
+
+    def token_for(self, profile: Profile) -> str | None:
+        """The typed token, else the one stored for that profile."""
+        typed = self.token.text().strip()
+        if typed:
+            return typed
+        stored = self._profiles.get(profile.name)
+        if stored is not None and stored.saved.key == profile.saved.key and self._stored_token:
+            return self._stored_token(stored)
+        return None
 
     def settings(self) -> ConnectionSettings | None:
         token = self.token.text().strip() or None

@@ -21,6 +21,7 @@ from desktop_app.core.roles import Role
 from desktop_app.core.round import RoundResult
 from desktop_app.core.session import Capabilities, Viewer
 from desktop_app.ui.credentials import CredentialStore
+from desktop_app.ui.layout_settings import LayoutSettings
 from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.prompts import Prompts
 from desktop_app.ui.tasks import TaskRunner
@@ -80,6 +81,10 @@ class AppContext:
     embedded_url: str | None = None
     demo_users: Mapping[str, tuple[Role, str]] = field(default_factory=dict)
     on_close: list[Callable[[], None]] = field(default_factory=list)
+    layout: LayoutSettings = field(default_factory=LayoutSettings)
+    embedded_token: str | None = None
+    start_embedded: Callable[[], str] | None = None
+    """Starts the embedded demo server when the app began elsewhere; its URL."""
 
     @property
     def embedded(self) -> bool:

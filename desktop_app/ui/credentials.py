@@ -7,6 +7,7 @@ never logged."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -91,6 +92,12 @@ class CredentialStore:
         tokens[key] = token
         self._write_file_tokens(tokens)
         return "file"
+
+    def forget_token(self, key: str) -> None:
+        """Remove a stored token from the keyring and the private file."""
+        with contextlib.suppress(KeyringError):
+            keyring.delete_password(SERVICE, key)
+        self._drop_file_token(key)
 
     def token(self, key: str) -> str | None:
         try:

@@ -6,9 +6,20 @@ listens to their signals."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QFont, QFontMetrics, QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QStyle,
     QStyledItemDelegate,
@@ -17,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.change_colors import SIGN_MEANINGS, Meaning, color
 from desktop_app.ui.history_model import AssetLine
 from desktop_app.ui.roles import ASSET_LINES_ROLE, LINK_ROLE
 
@@ -137,12 +149,25 @@ class LinkDelegate(QStyledItemDelegate):
 
 
 class AssetLinesDelegate(QStyledItemDelegate):
-    """Draws the Assets cell as one line per key. Signals:
+    """Draws the Assets cell as one line per key, coloured by what happened
+    to it (added green, removed red, changed amber; shades from the palette,
+    so dark themes read too), underlined only under the mouse, and centred
+    vertically like the cell's neighbours. Signals:
     key_activated(QModelIndex, object): a key line was clicked (the `AssetLine`);
     more_activated(QModelIndex): the '… N more' line was clicked."""
 
     key_activated = Signal(QModelIndex, object)
     more_activated = Signal(QModelIndex)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hover: QPoint | None = None
+        self._hover_cell = QRect()
+        viewport = getattr(parent, "viewport", None)
+        self._viewport: QWidget | None = viewport() if callable(viewport) else None
+        if self._viewport is not None:
+            self._viewport.setMouseTracking(True)
+            self._viewport.installEventFilter(self)
 
     @staticmethod
     def lines(index: Index) -> tuple[AssetLine, ...]:
@@ -151,12 +176,42 @@ class AssetLinesDelegate(QStyledItemDelegate):
     def line_height(self, option: QStyleOptionViewItem) -> int:
         return QFontMetrics(option.font).lineSpacing()
 
+    def _first_top(self, option: QStyleOptionViewItem, count: int) -> int:
+        """Top of the first line: the block of lines is centred in the cell."""
+        block = count * self.line_height(option)
+        return option.rect.top() + max(PADDING, (option.rect.height() - block) // 2)
+
     def line_at(self, option: QStyleOptionViewItem, index: Index, y: int) -> AssetLine | None:
         lines = self.lines(index)
         if not lines:
             return None
-        number = (y - option.rect.top() - PADDING) // self.line_height(option)
+        number = (y - self._first_top(option, len(lines))) // self.line_height(option)
         return lines[number] if 0 <= number < len(lines) else None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Follow the mouse over the viewport, repainting the cells it
+        enters and leaves so only the line under it is underlined."""
+        kind = event.type()
+        if kind == QEvent.Type.MouseMove and isinstance(event, QMouseEvent):
+            self._hover = event.position().toPoint()
+            self._repaint_hover()
+        elif kind == QEvent.Type.Leave:
+            self._hover = None
+            self._repaint_hover()
+        return False
+
+    def _repaint_hover(self) -> None:
+        viewport = self._viewport
+        view = self.parent()
+        if viewport is None or not isinstance(view, QAbstractItemView):
+            return
+        old = self._hover_cell
+        index = view.indexAt(self._hover) if self._hover is not None else QModelIndex()
+        self._hover_cell = view.visualRect(index) if self.lines(index) else QRect()
+        if not old.isNull():
+            viewport.update(old)
+        if not self._hover_cell.isNull():
+            viewport.update(self._hover_cell)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         lines = self.lines(index)
@@ -169,18 +224,28 @@ class AssetLinesDelegate(QStyledItemDelegate):
         style = opt.widget.style() if opt.widget else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        link_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Link
         height = self.line_height(opt)
         rect = _text_rect(opt)
-        font = _link_font(opt)
-        metrics = QFontMetrics(font)
+        top = self._first_top(opt, len(lines))
+        plain = QFont(opt.font)
+        hovered = _link_font(opt)
+        metrics = QFontMetrics(plain)
+        hover = self._hover if self._hover is not None and opt.rect.contains(self._hover) else None
         painter.save()
-        painter.setFont(font)
-        painter.setPen(opt.palette.color(link_role))
         for number, line in enumerate(lines):
-            line_rect = QRect(
-                rect.left(), rect.top() + PADDING + number * height, rect.width(), height
+            line_rect = QRect(rect.left(), top + number * height, rect.width(), height)
+            if selected:
+                pen = opt.palette.color(QPalette.ColorRole.HighlightedText)
+            elif line.key is None:
+                pen = opt.palette.color(QPalette.ColorRole.Link)
+            else:
+                pen = color(SIGN_MEANINGS.get(line.sign, Meaning.CHANGED), opt.palette)
+            painter.setPen(pen)
+            under = (
+                hover is not None
+                and top + number * height <= hover.y() < top + (number + 1) * height
             )
+            painter.setFont(hovered if under else plain)
             text = metrics.elidedText(line.text, Qt.TextElideMode.ElideRight, rect.width())
             painter.drawText(
                 line_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text

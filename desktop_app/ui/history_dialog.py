@@ -36,6 +36,7 @@ from desktop_app.ui.actions import HISTORY_ACTIONS, ActionContext
 from desktop_app.ui.asset_history_dialog import AssetHistoryDialog
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.delegates import PADDING, AssetLinesDelegate, LinkDelegate, SplitButtonDelegate
+from desktop_app.ui.history_explorer import HistoryExplorer
 from desktop_app.ui.history_model import (
     AssetLine,
     HistoryModel,
@@ -126,7 +127,7 @@ class HistoryDialog(QDialog):
         self.table.setObjectName("historyTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
@@ -181,8 +182,10 @@ class HistoryDialog(QDialog):
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self.refresh_actions())
         rollbacks.started.connect(self._on_rollback_started)
         rollbacks.finished.connect(self._on_rollback_finished)
+        self.explorer = HistoryExplorer(self)
         self.reload()
         self._size_columns()
+        self.explorer.restore_layout()
         if self.model.rowCount():
             self.table.selectRow(0)
         self.table.setFocus()
@@ -212,6 +215,8 @@ class HistoryDialog(QDialog):
     def reload(self) -> None:
         """Re-read the history from the cache (as many loads as were shown,
         at least a page), keeping the selected load."""
+        if self.explorer.after_reload():
+            return  # a search is active: it brings the rows
         selected = self.current_load()
         cache = self.context.connection.cache
         location = self.location
@@ -364,6 +369,7 @@ class HistoryDialog(QDialog):
         menu.addSeparator()
         menu.addAction(self.history_actions["openCommitAction"])
         menu.addAction(self.history_actions["copyCommitAction"])
+        self.explorer.add_menu_items(menu)
         group = self.current_group()
         lines = all_asset_lines(group) if group else ()
         if lines:

@@ -38,6 +38,7 @@ from desktop_app.ui.delegates import LinkDelegate
 from desktop_app.ui.deployment_model import DeploymentModel
 from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.poller import Poller
+from desktop_app.ui.profile_menu import ProfileMenu
 from desktop_app.ui.resources import Icon, icon
 from desktop_app.ui.roles import ROW_ROLE, SORT_ROLE
 from desktop_app.ui.rollback_controller import RollbackController
@@ -172,6 +173,7 @@ class MainWindow(QMainWindow):
 
         self.load_from_cache()
         self._size_columns()
+        context.layout.restore_widget("main", self, self.table.horizontalHeader())
         self.table.setFocus()
 
     # -- building --------------------------------------------------------------
@@ -199,6 +201,7 @@ class MainWindow(QMainWindow):
         if self.tray is None:
             self.tray_action.setToolTip("This desktop has no system tray.")
         file_menu.addAction(self.tray_action)
+        self.profile_menu = ProfileMenu(self, file_menu, before=self.sync_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -451,9 +454,19 @@ class MainWindow(QMainWindow):
     def open_connect_dialog(self) -> ConnectDialog:
         if self.connect_dialog is not None:
             self.connect_dialog.close()
-        dialog = ConnectDialog(self.context.tasks, self.context.credentials.load(), self)
+        store = self.profile_menu.store
+        dialog = ConnectDialog(
+            self.context.tasks,
+            self.context.credentials.load(),
+            self,
+            profiles=store.profiles(),
+            stored_token=store.token,
+            embedded=self.profile_menu.can_embed,
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._on_connect_accepted(dialog))
+        dialog.forget_requested.connect(self.profile_menu.forget)
+        dialog.embedded_requested.connect(self.profile_menu.switch_to_embedded)
         dialog.destroyed.connect(partial(self._forget_connect_dialog, dialog))
         self.connect_dialog = dialog
         dialog.open()
@@ -464,11 +477,19 @@ class MainWindow(QMainWindow):
             self.connect_dialog = None
 
     def _on_connect_accepted(self, dialog: ConnectDialog) -> None:
-        settings = dialog.settings()
-        saved = dialog.saved_connection()
-        if settings is None or saved is None:
+        profile = dialog.profile()
+        if profile is None:
             return
-        self.connect_to(settings, saved)
+        self.profile_menu.use(profile, dialog.token_for(profile))
+
+    def connect_embedded(self, url: str) -> None:
+        """Switch to the embedded demo deployment (keeping each cache)."""
+        settings = ConnectionSettings(url=url, token=self.context.embedded_token)
+        connection = self.context.connection
+        same = connection.url == url
+        new = self.context.connect(settings, connection.cache if same else None)
+        self._replace_connection(new, same_cache=same)
+        self._check_demo_user()
 
     def connect_to(self, settings: ConnectionSettings, saved: SavedConnection | None) -> None:
         """Switch to another deployment and remember it."""
@@ -517,6 +538,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        self.context.layout.save_widget("main", self, self.table.horizontalHeader())
         self.poller.stop()
         self.countdown.stop()
         for dialog in list(self.history_dialogs.values()):

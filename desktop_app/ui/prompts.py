@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 
 class Prompts:
@@ -43,12 +43,20 @@ class Prompts:
         )
         return answer == QMessageBox.StandardButton.Yes
 
+    def save_file(
+        self, parent: QWidget | None, title: str, suggested: str, filters: str
+    ) -> str | None:
+        """Ask where to save; None when cancelled."""
+        path, _filter = QFileDialog.getSaveFileName(parent, title, suggested, filters)
+        return path or None
+
 
 class RecordingPrompts(Prompts):
     """Records prompts instead of showing them; `confirm` answers `answer`."""
 
-    def __init__(self, answer: bool = True) -> None:
+    def __init__(self, answer: bool = True, save_path: str | None = None) -> None:
         self.answer = answer
+        self.save_path = save_path
         self.shown: list[tuple[str, str, str]] = []
 
     def error(self, parent: QWidget | None, title: str, text: str) -> None:
@@ -60,3 +68,9 @@ class RecordingPrompts(Prompts):
     def confirm(self, parent: QWidget | None, title: str, text: str) -> bool:
         self.shown.append(("confirm", title, text))
         return self.answer
+
+    def save_file(
+        self, parent: QWidget | None, title: str, suggested: str, filters: str
+    ) -> str | None:
+        self.shown.append(("save", title, suggested))
+        return self.save_path

@@ -134,6 +134,8 @@ def test_screenshot_renders_and_exits(
 ) -> None:
     main_png = tmp_path / "shots" / "main.png"
     history_png = tmp_path / "shots" / "history.png"
+    compare_png = tmp_path / "shots" / "compare.png"
+    timeline_png = tmp_path / "shots" / "timeline.png"
     assert demo_server.url is not None
     window = create_main_window(
         [
@@ -147,6 +149,10 @@ def test_screenshot_renders_and_exits(
             str(main_png),
             "--screenshot-history",
             str(history_png),
+            "--screenshot-compare",
+            str(compare_png),
+            "--screenshot-timeline",
+            str(timeline_png),
         ]
     )
     try:
@@ -157,10 +163,11 @@ def test_screenshot_renders_and_exits(
     finally:
         if isValid(window):
             window.close()
-    for path in (main_png, history_png):
+    for path in (main_png, history_png, compare_png, timeline_png):
         image = QImage(str(path))
         assert not image.isNull()
         assert image.width() > 400
+    assert QImage(str(timeline_png)).height() < QImage(str(history_png)).height() // 2
 
 
 def test_connection_is_remembered(

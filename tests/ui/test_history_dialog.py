@@ -157,7 +157,12 @@ def test_rollback_action_follows_the_role(
     assert dialog.select_load(_older_version(dialog).loaded_at)
     menu = dialog.build_context_menu()
     names = [a.objectName() for a in menu.actions() if a.objectName()]
-    assert names == ["viewMetadataAction", "rollbackAction", "openCommitAction", "copyCommitAction"]
+    assert names[:4] == [
+        "viewMetadataAction",
+        "rollbackAction",
+        "openCommitAction",
+        "copyCommitAction",
+    ]
     rollback = _action(menu, "rollbackAction")
     assert rollback.text() == "Rollback to this version"
     assert rollback.isEnabled() is allowed

@@ -261,3 +261,25 @@ def test_paged_history_asks_for_the_notes_of_each_page(page_size: int) -> None:
     assert model.row_at(0).note == note
     text = model.index(0, model.column_named("Initiated by")).data()
     assert text == "editor@example.com (rollback: orders job broke)"
+
+
+def test_keys_only_changes_read_as_key_changed(qtmodeltester) -> None:
+    """When the server named the keys but the cache never saw the values
+    (definitions unknown), a row says which key moved, not 'changed → changed'."""
+    from desktop_app.cache.definitions import with_server_details
+
+    bare = AssetChange(key=("orders",), change_types=(ChangeType.TAGS, ChangeType.METADATA))
+    change = with_server_details(
+        bare,
+        {
+            "tags": {"addedKeys": ["owner"], "changedKeys": ["tier"], "removedKeys": []},
+            "metadata": {"addedKeys": [], "changedKeys": [], "removedKeys": ["rows"]},
+        },
+    )
+    model = AssetHistoryModel()
+    model.set_entries([AssetHistoryEntry("etl", 20.0, change)])
+    qtmodeltester.check(model)
+    rows = [(r.field, r.old, r.new) for r in model.rows]
+    assert ("tag `tier` changed", "not recorded", "not recorded") in rows
+    assert ("tag `owner` added", "—", "not recorded") in rows
+    assert ("metadata `rows` removed", "not recorded", "—") in rows
