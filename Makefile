@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-dagster lint bench venv clean
+.PHONY: run test test-dagster lint bench venv clean faults
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,13 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m "not dagster" $(ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m "not dagster and not faults" $(ARGS)
+
+# The whole fault suite (tests/faults and every case marked `faults`), with
+# its figures table at the end.
+faults: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m "not dagster" tests/faults \
+		$$(grep -rl "mark.faults" tests --include='test_*.py' | grep -v '^tests/faults/') $(ARGS)
 
 $(VENV)/.dagster: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,dagster]'
