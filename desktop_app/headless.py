@@ -14,7 +14,6 @@ import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,6 +27,7 @@ from desktop_app.core.assets import AssetKey, key_to_str
 from desktop_app.core.diff import CHANGE_ORDER, ChangeType
 from desktop_app.core.links import commit_url, short_sha
 from desktop_app.core.loads import LoadGroup, LocationLoad, collapse
+from desktop_app.core.untrusted import iso_utc, printable
 from desktop_app.sync.engine import run_once
 
 TOKEN_ENV = "DAGSTER_CLOUD_API_TOKEN"
@@ -89,7 +89,7 @@ def history(
         try:
             run_once(client, cache)
         except ApiError as exc:
-            err.write(f"Sync failed: {exc}\n")
+            err.write(f"Sync failed: {printable(str(exc))}\n")
             synced, code = False, 1
         names = {loc.name for loc in cache.locations()}
         if args.location not in names and cache.history_count(args.location) == 0:
@@ -114,7 +114,7 @@ def history(
 
 
 def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+    return iso_utc(ts)
 
 
 def _assets(loads: Sequence[LocationLoad]) -> dict[str, Any]:
@@ -179,15 +179,15 @@ def table(groups: Sequence[LoadGroup]) -> str:
                 f"+{len(assets['added'])} -{len(assets['removed'])} ~{len(assets['changed'])}",
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    safe = [[printable(cell) for cell in row] for row in rows]
+    widths = [max(len(r[i]) for r in safe) for i in range(len(safe[0]))]
     lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in safe
     ]
     for group in groups:
         if group.head.error:
-            lines.append(
-                f"error at {iso(group.head.loaded_at)}: {group.head.error.splitlines()[-1]}"
-            )
+            last = group.head.error.strip().splitlines()[-1:] or [""]
+            lines.append(f"error at {iso(group.head.loaded_at)}: {printable(last[0])}")
     return "\n".join(lines) + "\n"
 
 
@@ -219,10 +219,10 @@ def deploy(args: argparse.Namespace, settings: ConnectionSettings, out: TextIO, 
             try:
                 outcome = client.submit_document(document)
             except ApiError as exc:
-                err.write(f"{exc}\n")
+                err.write(f"{printable(str(exc))}\n")
                 return 1
             stream = out if outcome.ok else err
-            stream.write(f"{outcome.message}\n")
+            stream.write(f"{printable(outcome.message)}\n")
             if not outcome.ok:
                 code = 1
     finally:

@@ -20,13 +20,12 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from desktop_app.api.errors import BadResponse
+from desktop_app.core.untrusted import MAX_TIMESTAMP, MIN_TIMESTAMP
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-MIN_TIMESTAMP = 0.0
-MAX_TIMESTAMP = 32_503_680_000.0  # 3000-01-01: later is not a load time
 MAX_JSON_DEPTH = 64
 """Free-form JSON the app keeps (location documents, metadata, change
 details) nests at most this deep; deeper is refused, not recursed into."""
