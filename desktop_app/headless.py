@@ -22,7 +22,7 @@ import yaml
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.api.errors import ApiError
 from desktop_app.cache.paths import cache_path_for
-from desktop_app.cache.store import HistoryCache
+from desktop_app.cache.store import CacheBusy, HistoryCache
 from desktop_app.core.assets import AssetKey, key_to_str
 from desktop_app.core.diff import CHANGE_ORDER, ChangeType
 from desktop_app.core.links import commit_url, short_sha
@@ -80,17 +80,27 @@ def history(
     args: argparse.Namespace, settings: ConnectionSettings, out: TextIO, err: TextIO
 ) -> int:
     client = DeploymentClient(settings)
-    cache = HistoryCache.open(cache_path_for(client.url, args.cache_dir))
+    try:
+        cache = HistoryCache.open(cache_path_for(client.url, args.cache_dir))
+    except CacheBusy as exc:
+        client.close()
+        err.write(f"{exc}\n")
+        return 1
     code = 0
     try:
-        if cache.recovered_from is not None:
-            err.write(f"The cache file was damaged; moved it to {cache.recovered_from}.\n")
+        told = cache.recovered_from
+        if told is not None:
+            err.write(f"The cache file was damaged; moved it to {told} and rebuilt it.\n")
         synced = True
         try:
             run_once(client, cache)
         except ApiError as exc:
             err.write(f"Sync failed: {printable(str(exc))}\n")
             synced, code = False, 1
+        if cache.recovered_from != told:
+            err.write(
+                f"The cache file was damaged; moved it to {cache.recovered_from} and rebuilt it.\n"
+            )
         names = {loc.name for loc in cache.locations()}
         if args.location not in names and cache.history_count(args.location) == 0:
             if synced:

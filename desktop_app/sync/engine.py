@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from desktop_app.api.client import DeploymentClient
 from desktop_app.api.errors import BadResponse
 from desktop_app.api.parse import LocationEntry, LocationStatus
+from desktop_app.cache.damage import CacheDamaged
 from desktop_app.cache.schema import REMOVED
 from desktop_app.cache.store import CachedLocation, HistoryCache
 from desktop_app.cache.writer import CacheWriter
@@ -71,11 +72,19 @@ def heartbeat(status: LocationStatus) -> str | None:
 
 
 def run_once(client: DeploymentClient, cache: HistoryCache) -> SyncResult:
-    """Sync once; raises an ApiError (and keeps the cache as it was) on failure."""
+    """Sync once; raises an ApiError (and keeps the cache as it was) on failure.
+    A cache found damaged on the way is rebuilt and the round run again."""
     sent_before = client.requests_sent
     client.begin_round(ROUND_BUDGET)
     try:
-        return _round(client, cache, sent_before)
+        try:
+            return _round(client, cache, sent_before)
+        except CacheDamaged as exc:
+            # Found on first use: start again from an empty file (the
+            # caller sees `cache.recovered_from`), with what the round
+            # already asked counting against its budget.
+            cache.rebuild(exc)
+            return _round(client, cache, sent_before)
     finally:
         client.begin_round(None)
 
