@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.cache.paths import cache_path_for
-from desktop_app.cache.store import HistoryCache
+from desktop_app.cache.store import CacheBusy, HistoryCache
 from desktop_app.core.roles import Role
 from desktop_app.ui.context import AppContext, Connection
 from desktop_app.ui.credentials import CredentialStore
@@ -46,7 +46,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         description="Code location history and rollbacks for a Dagster deployment.",
     )
     parser.add_argument("--url", help="deployment URL (browser address or .../graphql)")
-    parser.add_argument("--token", help=f"user token (default: ${TOKEN_ENV})")
+    parser.add_argument(
+        "--token",
+        help=f"user token; avoid on shared machines (others see it in the process list): "
+        f"prefer ${TOKEN_ENV}, or sign in once and let the app keep it in the keyring",
+    )
     parser.add_argument("--organization", help="Dagster+ organization")
     parser.add_argument("--deployment", help="Dagster+ deployment name")
     parser.add_argument("--cache-dir", type=Path, help="where the local history cache lives")
@@ -210,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setStyleSheet(style_sheet())
     try:
         window = create_main_window(args)
-    except ValueError as exc:
+    except (ValueError, CacheBusy) as exc:
         print(f"desktop-app: {exc}", file=sys.stderr)
         return 2
     reporter = ErrorReporter(window.context.prompts, window)

@@ -10,10 +10,12 @@ deploys each) and prints the outcome.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -29,13 +31,21 @@ from desktop_app.core.links import commit_url, short_sha
 from desktop_app.core.loads import LoadGroup, LocationLoad, collapse
 from desktop_app.core.untrusted import iso_utc, printable
 from desktop_app.sync.engine import run_once
+from desktop_app.ui.credentials import CredentialStore
 
 TOKEN_ENV = "DAGSTER_CLOUD_API_TOKEN"
 
 
+TOKEN_HELP = (
+    f"API token. Avoid on shared machines: other local users can read it in the process "
+    f"list. Prefer ${TOKEN_ENV}, or the token the GUI saved for this address (used when "
+    "neither is given)."
+)
+
+
 def _connection_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", help="deployment address (as in the browser) or GraphQL URL")
-    parser.add_argument("--token", help=f"API token (default: ${TOKEN_ENV})")
+    parser.add_argument("--token", help=TOKEN_HELP)
     parser.add_argument("--organization", help="Dagster+ organization")
     parser.add_argument("--deployment", help="Dagster+ deployment name")
 
@@ -56,10 +66,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> ConnectionSettings:
-    token = args.token or os.environ.get(TOKEN_ENV) or None
-    return ConnectionSettings(
-        url=args.url, token=token, organization=args.organization, deployment=args.deployment
+    settings = ConnectionSettings(
+        url=args.url, organization=args.organization, deployment=args.deployment
     )
+    token = args.token or os.environ.get(TOKEN_ENV) or _saved_token(settings)
+    return replace(settings, token=token)
+
+
+def _saved_token(settings: ConnectionSettings) -> str | None:
+    """The token the GUI saved for this deployment (keyring or private file)."""
+    keys: list[str] = []
+    if settings.url:
+        keys.append(settings.url)
+        with contextlib.suppress(ValueError):
+            keys.append(settings.graphql_url())
+    if settings.organization and settings.deployment:
+        keys.append(f"{settings.organization}/{settings.deployment}")
+    return CredentialStore().token_for(keys) if keys else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

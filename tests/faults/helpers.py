@@ -27,7 +27,9 @@ class Run:
 def run_history(url: str, cache_dir: Path, location: str, token: str = "demo-token-editor") -> Run:
     """`desktop-app history LOCATION --url URL --json` in this process."""
     out, err = io.StringIO(), io.StringIO()
-    argv = ["history", location, "--url", url, "--token", token, "--cache-dir", str(cache_dir)]
+    argv = ["history", location, "--url", url, "--cache-dir", str(cache_dir)]
+    if token:
+        argv += ["--token", token]
     started = time.monotonic()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = headless.main([*argv, "--json"])
