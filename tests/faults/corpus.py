@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,17 +218,37 @@ def _name(path: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in path[-3:])
 
 
+Override = Callable[[int, dict[str, Any], Reply | None], Reply | None]
+"""(request number, request JSON, recorded reply or None) -> a reply to
+send instead, or None to send the recorded one."""
+
+
 class Replayer:
     """A fake GraphQL server answering from a recording (by request body),
-    with one case applied to the answer it names. A request the recording
-    lacks gets HTTP 500."""
+    with one case applied to the answer it names, or an `override` deciding
+    any answer. A request the recording lacks gets HTTP 500."""
 
-    def __init__(self, recording: Recording, case: Case | None = None) -> None:
+    def __init__(
+        self, recording: Recording, case: Case | None = None, override: Override | None = None
+    ) -> None:
         self.by_body = {req: (i, status, body) for i, (req, status, body) in enumerate(recording)}
         self.case = case
+        self.override = override
+        self.count = 0
         self.server = ScriptedServer([self._answer])
 
-    def _answer(self, _headers: dict[str, str], body: bytes) -> Reply:
+    def _answer(self, headers: dict[str, str], body: bytes) -> Reply:
+        number = self.count
+        self.count += 1
+        if self.override is not None:
+            found = self.by_body.get(body)
+            recorded = Reply(found[1], found[2], JSON) if found else None
+            reply = self.override(number, json.loads(body), recorded)
+            if reply is not None:
+                return reply
+        return self._recorded(headers, body)
+
+    def _recorded(self, _headers: dict[str, str], body: bytes) -> Reply:
         found = self.by_body.get(body)
         if found is None:
             return Reply(500, b"not recorded")
