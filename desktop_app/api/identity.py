@@ -20,7 +20,7 @@ def field_names(type_: Any, where: str) -> set[str]:
     return {
         shape.text(f, "name", f"{where}.fields[]")
         for f in opt_items(type_, "fields", where)
-        if isinstance(f, Mapping)
+        if isinstance(f, dict)
     }
 
 
@@ -42,7 +42,7 @@ def viewer_from_identity(data: Mapping[str, Any]) -> Viewer:
     deployment = opt_obj(identity, "currentDeployment", "identity") or {}
     deployment_id = opt_text(deployment, "deploymentId", "identity.currentDeployment")
     users = data.get("usersOrError")
-    if email and isinstance(users, Mapping) and isinstance(users.get("users"), list):
+    if email and isinstance(users, dict) and isinstance(users.get("users"), list):
         found = role_from_grants(users["users"], email, deployment_id)
         if found is not None:
             role, location_roles = found
@@ -66,8 +66,8 @@ def role_from_grants(
     own entry of `usersOrError`."""
     where = "usersOrError.users[]"
     for entry in users:
-        user = entry.get("user") if isinstance(entry, Mapping) else None
-        if not isinstance(user, Mapping):
+        user = entry.get("user") if isinstance(entry, dict) else None
+        if not isinstance(user, dict):
             continue
         user_email = opt_text(user, "email", f"{where}.user")
         if (user_email or "").lower() != email.lower():
@@ -76,7 +76,7 @@ def role_from_grants(
         if org is not None and org.get("grant") == "ADMIN":
             return Role.ORGANIZATION_ADMIN, {}
         raw = opt_items(entry, "deploymentPermissionGrants", where)
-        grants = [g for g in raw if isinstance(g, Mapping)]
+        grants = [g for g in raw if isinstance(g, dict)]
         if deployment_id is not None:
             grants = [g for g in grants if _same_deployment(g, deployment_id)] or grants
         role: Role | None = None
@@ -87,7 +87,7 @@ def role_from_grants(
             if granted is not None and (role is None or granted > role):
                 role = granted
             for lg in opt_items(grant, "locationGrants", here):
-                if not isinstance(lg, Mapping):
+                if not isinstance(lg, dict):
                     continue
                 lrole = Role.from_grant(opt_text(lg, "grant", f"{here}.locationGrants[]") or "")
                 name = opt_text(lg, "locationName", f"{here}.locationGrants[]")

@@ -99,9 +99,9 @@ def pairs(entries: Any, where: str = "entries") -> dict[str, str]:
         raise shape.malformed(where, "a list", entries)
     out: dict[str, str] = {}
     for entry in entries:
-        if isinstance(entry, Mapping) and "key" in entry:
+        if isinstance(entry, dict) and "key" in entry:
             out[text(entry, "key", where)] = opt_text(entry, "value", where) or ""
-        elif not isinstance(entry, Mapping):
+        elif not isinstance(entry, dict):
             raise shape.malformed(f"{where}[]", "an object", entry)
     return out
 
@@ -109,8 +109,8 @@ def pairs(entries: Any, where: str = "entries") -> dict[str, str]:
 def _messages(links: Any, where: str, inner: str | None) -> list[str]:
     out: list[str] = []
     for link in links or ():
-        node = link.get(inner) if inner and isinstance(link, Mapping) else link
-        if isinstance(node, Mapping):
+        node = link.get(inner) if inner and isinstance(link, dict) else link
+        if isinstance(node, dict):
             message = opt_text(node, "message", where)
             if message:
                 out.append(message)
@@ -158,9 +158,12 @@ def metadata_value(entry: Mapping[str, Any], where: str = "metadataEntries[]") -
         return MetadataValue("Json", shape.free_json(parsed, at(where, "jsonString")))
     if kind == "Asset":
         asset = rest.get("assetKey")
-        if isinstance(asset, Mapping):
+        if isinstance(asset, dict):
             return MetadataValue("Asset", "/".join(key_of(asset, at(where, "assetKey"))))
-    shape.free_json(rest, where)
+    for value in rest.values():
+        if isinstance(value, dict | list | float):
+            shape.free_json(rest, where)
+            break
     if len(rest) == 1:
         return MetadataValue(kind, next(iter(rest.values())))
     return MetadataValue(kind, rest or None)
@@ -190,27 +193,39 @@ def partitions_of(data: Any, where: str = "partitionDefinition") -> PartitionsDe
     )
 
 
-def asset_definition(node: Mapping[str, Any], where: str = "assetNode") -> AssetDefinition:
-    node = shape.obj(node, where)
-    key = key_of(need(node, "assetKey", where), f"{where}.assetKey")
+_NODE = "assetNode"
+_NODE_KEY = "assetNode.assetKey"
+_NODE_TAGS = "assetNode.tags"
+_NODE_META = "assetNode.metadataEntries[]"
+_NODE_DEPS = "assetNode.dependencyKeys[]"
+_NODE_PARTITIONS = "assetNode.partitionDefinition"
+
+
+def asset_definition(node: Mapping[str, Any]) -> AssetDefinition:
+    """One asset node. The hot path of a large location (thousands of nodes),
+    so field paths are constants; `at_entry` names the node on failure."""
+    node = shape.obj(node, _NODE)
+    key = key_of(need(node, "assetKey", _NODE), _NODE_KEY)
     metadata: dict[str, MetadataValue] = {}
-    for e in opt_items(node, "metadataEntries", where):
-        if isinstance(e, Mapping) and "label" in e:
-            metadata[text(e, "label", f"{where}.metadataEntries[]")] = metadata_value(
-                e, f"{where}.metadataEntries[]"
-            )
+    for e in opt_items(node, "metadataEntries", _NODE):
+        if isinstance(e, dict) and "label" in e:
+            metadata[text(e, "label", _NODE_META)] = metadata_value(e, _NODE_META)
+    deps = opt_items(node, "dependencyKeys", _NODE)
+    partitions = node.get("partitionDefinition")
     return AssetDefinition(
         key=key,
-        code_version=opt_text(node, "opVersion", where),
-        tags=pairs(node.get("tags"), f"{where}.tags"),
+        code_version=opt_text(node, "opVersion", _NODE),
+        tags=pairs(node.get("tags"), _NODE_TAGS),
         metadata=metadata,
-        dependencies=frozenset(
-            key_of(d, f"{where}.dependencyKeys[]")
-            for d in opt_items(node, "dependencyKeys", where)
-        ),
-        partitions=partitions_of(node.get("partitionDefinition"), f"{where}.partitionDefinition"),
-        description=opt_text(node, "description", where),
+        dependencies=frozenset(key_of(d, _NODE_DEPS) for d in deps) if deps else frozenset(),
+        partitions=partitions_of(partitions, _NODE_PARTITIONS) if partitions else None,
+        description=opt_text(node, "description", _NODE),
     )
+
+
+def at_entry(exc: BadResponse, generic: str, specific: str) -> BadResponse:
+    """`exc` with the generic path of its field made specific (which entry)."""
+    return BadResponse(exc.message.replace(generic, specific, 1))
 
 
 def location_statuses(data: Mapping[str, Any]) -> list[LocationStatus]:
@@ -250,7 +265,10 @@ def location_entry(data: Mapping[str, Any]) -> LocationEntry | None:
         for r, repo in enumerate(items(located, "repositories", inner)):
             here = f"{inner}.repositories[{r}]"
             for n, node in enumerate(items(repo, "assetNodes", here)):
-                definition = asset_definition(node, f"{here}.assetNodes[{n}]")
+                try:
+                    definition = asset_definition(node)
+                except BadResponse as exc:
+                    raise at_entry(exc, _NODE, f"{here}.assetNodes[{n}]") from None
                 definitions[definition.key] = definition
     return LocationEntry(
         name=text(entry, "name", where),
@@ -282,7 +300,10 @@ def diff_summary(data: Any, where: str = "diffSummary") -> DiffSummary:
     return DiffSummary(added=tuple(added), removed=tuple(removed), modified=tuple(modified))
 
 
-def history_entry(entry: Mapping[str, Any], where: str = "locationLoadHistory[]") -> LocationLoad:
+_ENTRY = "locationLoadHistory[]"
+
+
+def history_entry(entry: Mapping[str, Any], where: str = _ENTRY) -> LocationLoad:
     entry = shape.obj(entry, where)
     status_text = text(entry, "loadStatus", where)
     status = LoadStatus.ERROR if status_text == "ERROR" else LoadStatus.LOADED
@@ -293,7 +314,7 @@ def history_entry(entry: Mapping[str, Any], where: str = "locationLoadHistory[]"
             document = json.loads(document)
         except (ValueError, RecursionError):
             document = None
-    if document is not None and not isinstance(document, Mapping):
+    if document is not None and not isinstance(document, dict):
         document = None
     return LocationLoad(
         location=text(entry, "locationName", where),
@@ -310,8 +331,12 @@ def history_entry(entry: Mapping[str, Any], where: str = "locationLoadHistory[]"
 def location_history(data: Mapping[str, Any]) -> list[LocationLoad]:
     """One page of `locationLoadHistory`; a page naming one load time twice
     is refused (the cache keys loads by location and time)."""
-    where = "locationLoadHistory"
-    loads = [history_entry(e, f"{where}[{i}]") for i, e in enumerate(items(data, where, "data"))]
+    loads: list[LocationLoad] = []
+    for i, e in enumerate(items(data, "locationLoadHistory", "data")):
+        try:
+            loads.append(history_entry(e))
+        except BadResponse as exc:
+            raise at_entry(exc, _ENTRY, f"locationLoadHistory[{i}]") from None
     seen: set[tuple[str, float]] = set()
     for load in loads:
         if (load.location, load.loaded_at) in seen:
@@ -330,7 +355,7 @@ def permissions(entries: Sequence[Any] | None, where: str = "permissions") -> di
         raise shape.malformed(where, "a list", entries)
     out: dict[str, bool] = {}
     for p in entries:
-        if isinstance(p, Mapping) and "permission" in p:
+        if isinstance(p, dict) and "permission" in p:
             out[text(p, "permission", where)] = p.get("value") is True
     return out
 

@@ -36,7 +36,7 @@ def _kind(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "boolean"
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return "object"
     if isinstance(value, list):
         return "list"
@@ -58,14 +58,14 @@ def at(where: str, key: str | int) -> str:
 
 
 def obj(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         raise malformed(where, "an object", value)
     return value
 
 
 def need(node: Any, key: str, where: str) -> Any:
     """`node[key]` of an object, or BadResponse naming what is missing."""
-    if not isinstance(node, Mapping):
+    if not isinstance(node, dict):
         raise malformed(where, "an object", node)
     if key not in node:
         raise BadResponse(f"The server's answer lacks {where}.{key}.")
@@ -90,7 +90,7 @@ def opt_text(node: Mapping[str, Any], key: str, where: str) -> str | None:
     value = node.get(key)
     if value is None or isinstance(value, str):
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     raise malformed(at(where, key), "a string", value)
 
@@ -115,13 +115,13 @@ def opt_items(node: Mapping[str, Any], key: str, where: str) -> list[Any]:
 
 def opt_obj(node: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any] | None:
     value = node.get(key)
-    if value is None or isinstance(value, Mapping):
+    if value is None or isinstance(value, dict):
         return value
     raise malformed(at(where, key), "an object", value)
 
 
 def number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise malformed(where, "a number", value)
     try:
         result = float(value)
@@ -156,13 +156,13 @@ def free_json(value: Any, where: str, depth: int = 0) -> Any:
     deep and to hold only finite numbers."""
     if depth > MAX_JSON_DEPTH:
         raise BadResponse(f"The server's answer nests too deeply in {where}.")
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         for item in value.values():
-            if isinstance(item, Mapping | list | float):
+            if isinstance(item, dict | list | float):
                 free_json(item, where, depth + 1)
     elif isinstance(value, list):
         for item in value:
-            if isinstance(item, Mapping | list | float):
+            if isinstance(item, dict | list | float):
                 free_json(item, where, depth + 1)
     elif isinstance(value, float) and not math.isfinite(value):
         raise BadResponse(f"The server's answer has a non-finite number in {where}.")
