@@ -117,8 +117,17 @@ def test_a_round_has_a_request_budget(
     assert unchanged
 
 
-@pytest.mark.parametrize("which", ["LocationStatuses", "LocationLoadHistory", "Capabilities"])
-@pytest.mark.parametrize("incremental", [False, True])
+@pytest.mark.parametrize(
+    ("which", "incremental"),
+    [
+        ("LocationStatuses", False),
+        pytest.param("LocationStatuses", True, marks=pytest.mark.faults),
+        pytest.param("LocationLoadHistory", False, marks=pytest.mark.faults),
+        pytest.param("LocationLoadHistory", True, marks=pytest.mark.faults),
+        pytest.param("Capabilities", False, marks=pytest.mark.faults),
+        pytest.param("Capabilities", True, marks=pytest.mark.faults),
+    ],
+)
 def test_a_dripping_answer_ends_the_round_within_its_deadline(
     recorded: Recorded, tmp_path: Path, which: str, incremental: bool, record_property
 ) -> None:
