@@ -22,6 +22,7 @@ from desktop_app.api.transport import Transport
 from desktop_app.core.assets import AssetKey
 from desktop_app.core.loads import LocationLoad
 from desktop_app.core.roles import role_from_permissions
+from desktop_app.core.rollback import DeployOutcome
 from desktop_app.core.session import Capabilities, Viewer
 
 TOKEN_HEADER = "Dagster-Cloud-Api-Token"
@@ -87,16 +88,6 @@ class ConnectionSettings:
         return None
 
 
-@dataclass(frozen=True)
-class DeployOutcome:
-    """What a deploy (or rollback) came to; `kind` is the GraphQL `__typename`
-    of the result (or a short word for refusals decided before sending)."""
-
-    ok: bool
-    kind: str
-    message: str
-
-
 class DeploymentClient:
     """GraphQL client for one deployment. Not thread-safe: one sync at a time."""
 
@@ -111,7 +102,7 @@ class DeploymentClient:
         self.url = settings.graphql_url()
         self.transport = transport or Transport(self.url, headers)
         self._capabilities: Capabilities | None = None
-        self._viewer: Viewer | None = None
+        self._users_refused = False
 
     # -- accounting -------------------------------------------------------
     @property
@@ -143,26 +134,37 @@ class DeploymentClient:
         return self._capabilities
 
     def viewer(self) -> Viewer:
-        if self._viewer is None:
-            if self.capabilities().identity:
-                self._viewer = self._viewer_from_identity()
-            else:
-                data = self.transport.execute(documents.PERMISSIONS)
-                perms = guarded(
-                    "the permissions query",
-                    lambda d: parse.permissions(parse.need_list(d, "permissions", "data")),
-                    data,
-                )
-                self._viewer = Viewer(None, role_from_permissions(perms), role_inferred=True)
-        return self._viewer
+        """Who we are and our role, asked now (never remembered: a role
+        changed on the server shows at the next question)."""
+        if self.capabilities().identity:
+            data = self._identity_query(documents.IDENTITY, documents.IDENTITY_ONLY)
+            return self._viewer_from(data)
+        data = self.transport.execute(documents.PERMISSIONS)
+        return self._viewer_from(data)
 
-    def _viewer_from_identity(self) -> Viewer:
-        try:
-            data = self.transport.execute(documents.IDENTITY)
-        except GraphQLError:
-            # A server may refuse the user list outright instead of answering
-            # UnauthorizedError in the union; ask for identity alone.
-            data = self.transport.execute(documents.IDENTITY_ONLY)
+    def heartbeat(self) -> tuple[Viewer, list[LocationStatus]]:
+        """The request of every round: location statuses and who we are."""
+        if self.capabilities().identity:
+            data = self._identity_query(documents.HEARTBEAT, documents.HEARTBEAT_NO_USERS)
+        else:
+            data = self.transport.execute(documents.HEARTBEAT_OSS)
+        statuses = guarded("the location status query", parse.location_statuses, data)
+        return self._viewer_from(data), statuses
+
+    def _identity_query(self, with_users: str, without_users: str) -> Mapping[str, Any]:
+        if not self._users_refused:
+            try:
+                return self.transport.execute(with_users)
+            except GraphQLError:
+                # A server may refuse the user list outright instead of
+                # answering UnauthorizedError in the union; from now on ask
+                # for identity alone.
+                self._users_refused = True
+        return self.transport.execute(without_users)
+
+    def _viewer_from(self, data: Mapping[str, Any]) -> Viewer:
+        if not self.capabilities().identity:
+            return guarded("the permissions query", _viewer_from_permissions, data)
         return guarded("the identity query", identity.viewer_from_identity, data)
 
     # -- reads -----------------------------------------------------------------
@@ -217,6 +219,11 @@ class DeploymentClient:
             documents.RELOAD_LOCATION, {"locationName": location}, mutation=True
         )
         return guarded("the reload mutation", lambda d: _reload_outcome(d, location), data)
+
+
+def _viewer_from_permissions(data: Mapping[str, Any]) -> Viewer:
+    perms = parse.permissions(parse.need_list(data, "permissions", "data"))
+    return Viewer(None, role_from_permissions(perms), role_inferred=True)
 
 
 def _deploy_outcome(data: Mapping[str, Any], document: Mapping[str, Any]) -> DeployOutcome:

@@ -28,6 +28,7 @@ from desktop_app.core.loads import (
     LocationLoad,
     LocationSummary,
 )
+from desktop_app.core.round import EventKind, RoundEvent, RoundResult
 from desktop_app.core.session import Capabilities
 from desktop_app.sync.derive import derive_rows
 from desktop_app.sync.details import asset_diffs
@@ -45,14 +46,8 @@ assets of loads we did not see as current keep unknown change types until
 someone opens that asset's history (`details.fill_asset_details`)."""
 
 
-@dataclass(frozen=True)
-class SyncResult:
-    changed_locations: tuple[str, ...]
-    new_loads: int
-    newly_failed: tuple[str, ...]
-    recovered: tuple[str, ...]
-    rolled_back: tuple[str, ...]
-    requests: int
+SyncResult = RoundResult
+"""The former name of what `run_once` returns."""
 
 
 @dataclass
@@ -71,9 +66,10 @@ def heartbeat(status: LocationStatus) -> str | None:
     return f"{status.load_status}|{status.update_timestamp!r}|{status.version_key}"
 
 
-def run_once(client: DeploymentClient, cache: HistoryCache) -> SyncResult:
-    """Sync once; raises an ApiError (and keeps the cache as it was) on failure.
-    A cache found damaged on the way is rebuilt and the round run again."""
+def run_once(client: DeploymentClient, cache: HistoryCache) -> RoundResult:
+    """Sync once and return what the GUI shows; raises an ApiError (and
+    keeps the cache as it was) on failure. A cache found damaged on the way
+    is rebuilt and the round run again."""
     sent_before = client.requests_sent
     client.begin_round(ROUND_BUDGET)
     try:
@@ -89,10 +85,9 @@ def run_once(client: DeploymentClient, cache: HistoryCache) -> SyncResult:
         client.begin_round(None)
 
 
-def _round(client: DeploymentClient, cache: HistoryCache, sent_before: int) -> SyncResult:
+def _round(client: DeploymentClient, cache: HistoryCache, sent_before: int) -> RoundResult:
     caps = client.capabilities()
-    viewer = client.viewer()
-    statuses = client.location_statuses()
+    viewer, statuses = client.heartbeat()
     cached = cache.location_states()
 
     moved = [
@@ -108,9 +103,8 @@ def _round(client: DeploymentClient, cache: HistoryCache, sent_before: int) -> S
     fetched = [_fetch(client, caps, st, cached.get(st.name)) for st in moved]
 
     new_loads = 0
-    newly_failed: list[str] = []
-    recovered: list[str] = []
-    rolled_back: list[str] = []
+    events: list[RoundEvent] = []
+    synced_at = time.time()
     with cache.write() as writer:
         for item in fetched:
             before = cached.get(item.status.name)
@@ -119,27 +113,61 @@ def _round(client: DeploymentClient, cache: HistoryCache, sent_before: int) -> S
             was = before.newest_status if before is not None else None
             if was is None:
                 continue  # first sight of this location: nothing to announce
-            if newest is not None and item.loads:
-                if newest.status == LoadStatus.ERROR and was != LoadStatus.ERROR:
-                    newly_failed.append(newest.location)
-                if newest.status == LoadStatus.LOADED and was == LoadStatus.ERROR:
-                    recovered.append(newest.location)
-            if any(load.action == "rollback" for load in item.loads):
-                rolled_back.append(item.status.name)
+            events.extend(_events(item.loads, newest, was))
         writer.deactivate(vanished)
         writer.set_capabilities(caps)
         writer.set_viewer(viewer)
-        writer.set_last_sync(time.time())
+        writer.set_last_sync(synced_at)
     # A moved heartbeat changes the location's row even without a new load.
     changed = {f.status.name for f in fetched}
-    return SyncResult(
+    return RoundResult(
+        viewer=viewer,
+        capabilities=caps,
+        locations=tuple(cache.locations()),
+        synced_at=synced_at,
         changed_locations=tuple(sorted({*changed, *vanished})),
+        events=tuple(events),
         new_loads=new_loads,
-        newly_failed=tuple(newly_failed),
-        recovered=tuple(recovered),
-        rolled_back=tuple(rolled_back),
         requests=client.requests_sent - sent_before,
     )
+
+
+def _events(
+    loads: list[LocationLoad], newest: LocationLoad | None, was: LoadStatus
+) -> list[RoundEvent]:
+    """What to announce about one location's new loads (oldest first):
+    a failure or recovery, then every rollback, whoever started it."""
+    events: list[RoundEvent] = []
+    if newest is not None and loads:
+        if newest.status == LoadStatus.ERROR and was != LoadStatus.ERROR:
+            lines = (newest.error or "").strip().splitlines()
+            events.append(
+                RoundEvent(
+                    EventKind.FAILED,
+                    newest.location,
+                    newest.loaded_at,
+                    newest.initiated_by,
+                    lines[0] if lines else "",
+                )
+            )
+        if newest.status == LoadStatus.LOADED and was == LoadStatus.ERROR:
+            events.append(
+                RoundEvent(
+                    EventKind.RECOVERED, newest.location, newest.loaded_at, newest.initiated_by
+                )
+            )
+    events.extend(
+        RoundEvent(
+            EventKind.ROLLED_BACK,
+            load.location,
+            load.loaded_at,
+            load.initiated_by,
+            load.display_metadata.get("rollback_target", ""),
+        )
+        for load in loads
+        if load.action == "rollback"
+    )
+    return events
 
 
 def _fetch(

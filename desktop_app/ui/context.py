@@ -18,7 +18,8 @@ from PySide6.QtGui import QDesktopServices
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.cache.store import HistoryCache
 from desktop_app.core.roles import Role
-from desktop_app.core.session import Viewer
+from desktop_app.core.round import RoundResult
+from desktop_app.core.session import Capabilities, Viewer
 from desktop_app.ui.credentials import CredentialStore
 from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.prompts import Prompts
@@ -36,21 +37,29 @@ def open_in_browser(url: str) -> None:
 class Connection:
     """One deployment as one user: settings, its client and its cache.
 
-    `viewer_known` is False until a sync round of this connection succeeded,
-    so a freshly switched user is never judged by the previous user's role."""
+    `round` is the result of this connection's latest successful sync
+    round: the one source of who is signed in, with which role, and what
+    the server allows. It is None until a round of this connection
+    succeeded, so a freshly switched user is never judged by the previous
+    user's role."""
 
     settings: ConnectionSettings
     client: DeploymentClient
     cache: HistoryCache
     label: str
-    viewer_known: bool = False
+    round: RoundResult | None = None
 
     @property
     def url(self) -> str:
         return self.client.url
 
+    @property
     def viewer(self) -> Viewer | None:
-        return self.cache.viewer() if self.viewer_known else None
+        return self.round.viewer if self.round is not None else None
+
+    @property
+    def capabilities(self) -> Capabilities | None:
+        return self.round.capabilities if self.round is not None else None
 
 
 ConnectionFactory = Callable[[ConnectionSettings, HistoryCache | None], Connection]

@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
 from desktop_app.api.client import ConnectionSettings
 from desktop_app.api.errors import ApiError
 from desktop_app.core.links import commit_url
-from desktop_app.sync.engine import SyncResult, run_once
+from desktop_app.core.rollback import DeployOutcome
+from desktop_app.core.round import RoundResult
+from desktop_app.sync.engine import run_once
 from desktop_app.ui import sync_status
 from desktop_app.ui.connect_dialog import ConnectDialog
 from desktop_app.ui.context import AppContext, Connection
@@ -37,6 +39,7 @@ from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.poller import Poller
 from desktop_app.ui.resources import Icon, icon
 from desktop_app.ui.roles import ROW_ROLE, SORT_ROLE
+from desktop_app.ui.rollback_controller import RollbackController
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,7 @@ class MainWindow(QMainWindow):
         self.connect_dialog: ConnectDialog | None = None
         self._shut_down = False
         self._last_error: BaseException | None = None
+        self._last_sync: float | None = None
         self.setObjectName("mainWindow")
         # Destroy the window (and every dialog it owns) on the GUI thread
         # when it closes, never later from whichever thread happens to run
@@ -137,6 +141,10 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
 
+        context.tasks.interrupted.connect(self._on_interrupted)
+        self.rollbacks = RollbackController(context, self)
+        self.rollbacks.finished.connect(self._on_rollback_finished)
+
         self.poller = Poller(context.tasks, self._make_round, context.poll_interval, parent=self)
         self.poller.synced.connect(self._on_synced)
         self.poller.failed.connect(self._on_failed)
@@ -217,19 +225,21 @@ class MainWindow(QMainWindow):
         connection = self.context.connection
         self.setWindowTitle(f"Deployment — {connection.label}")
         self.heading.setText(f"<b>Code locations</b> — {connection.label}")
+        if connection.round is not None:
+            self.show_round(connection.round)
+            return
+        # Before this connection's first round: what the cache remembers.
+        self._last_sync = connection.cache.last_sync()
         self.model.set_locations(connection.cache.locations())
-        self._update_viewer_label()
+        cached = connection.cache.viewer()
+        self.viewer_label.setText(
+            f"{cached.describe()} (not yet confirmed)" if cached else "Signing in…"
+        )
 
-    def _update_viewer_label(self) -> None:
-        connection = self.context.connection
-        viewer = connection.viewer()
-        if viewer is not None:
-            self.viewer_label.setText(viewer.describe())
-        else:
-            cached = connection.cache.viewer()
-            self.viewer_label.setText(
-                f"{cached.describe()} (not yet confirmed)" if cached else "Signing in…"
-            )
+    def show_round(self, result: RoundResult) -> None:
+        """Show what a round learned: the table and who is signed in."""
+        self.model.set_locations(list(result.locations))
+        self.viewer_label.setText(result.viewer.describe())
 
     # -- polling ---------------------------------------------------------------
     def _make_round(self) -> Any:
@@ -247,17 +257,16 @@ class MainWindow(QMainWindow):
         if self.poller.offline_since is None and self.poller.rounds == 1:
             self.sync_label.setText("Syncing…")
 
-    def _on_synced(self, result: SyncResult) -> None:
-        connection = self.context.connection
-        connection.viewer_known = True
+    def _on_synced(self, result: RoundResult) -> None:
+        self.context.connection.round = result
+        self._last_sync = result.synced_at
         self._last_error = None
         self.countdown.stop()
         self.banner.hide()
-        self.sync_label.setText(sync_status.synced_text(time.time()))
-        self.model.set_locations(connection.cache.locations())
-        self._update_viewer_label()
+        self.sync_label.setText(sync_status.synced_text(result.synced_at))
+        self.show_round(result)
         self._check_demo_user()
-        self.context.notifier.sync_result(result.newly_failed, result.recovered, result.rolled_back)
+        self.context.notifier.round_events(result.events)
         for location, dialog in list(self.history_dialogs.items()):
             if location in result.changed_locations:
                 dialog.reload()
@@ -274,6 +283,11 @@ class MainWindow(QMainWindow):
         self.countdown.start()
         self.round_done.emit(False)
 
+    def _on_interrupted(self, exc: BaseException) -> None:
+        """A worker was told to stop the program (Ctrl+C, `sys.exit`): stop."""
+        log.warning("stopping: %s in a background task", type(exc).__name__)
+        self.close()
+
     def _update_offline_text(self) -> None:
         if self._last_error is None or self.poller.offline_since is None:
             self.countdown.stop()
@@ -285,7 +299,7 @@ class MainWindow(QMainWindow):
             next_attempt_at=self.poller.next_attempt_at,
             paused=self.poller.paused,
             url=connection.url,
-            last_sync=connection.cache.last_sync(),
+            last_sync=self._last_sync,
         )
         now = time.time()
         self.sync_label.setText(sync_status.status_text(state, now))
@@ -320,14 +334,33 @@ class MainWindow(QMainWindow):
     def open_history(self, location: str) -> HistoryDialog:
         dialog = self.history_dialogs.get(location)
         if dialog is None:
-            dialog = HistoryDialog(self.context, location, self)
-            dialog.rollback_succeeded.connect(lambda _location: self.poller.sync_now())
-            dialog.finished.connect(lambda _result: self.history_dialogs.pop(location, None))
+            dialog = HistoryDialog(self.context, location, self.rollbacks, self)
+            # Closing finishes and then deletes it; a dialog deleted with
+            # its parent only reports `destroyed`.
+            forget = partial(self._forget_history, location, dialog)
+            dialog.finished.connect(forget)
+            dialog.destroyed.connect(forget)
             self.history_dialogs[location] = dialog
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()
         return dialog
+
+    def _forget_history(self, location: str, dialog: HistoryDialog, *_args: object) -> None:
+        if self.history_dialogs.get(location) is dialog:
+            del self.history_dialogs[location]
+
+    def _on_rollback_finished(self, location: str, outcome: DeployOutcome) -> None:
+        """Sync at once after an accepted rollback; say why one was not,
+        over its history dialog if that is still open."""
+        if outcome.ok:
+            self.poller.sync_now()
+            return
+        parent = self.history_dialogs.get(location) or self
+        title = "Rollback failed" if outcome.kind == "Failed" else "Rollback refused"
+        self.context.prompts.error(
+            parent, title, f"{location} was not rolled back: {outcome.message}"
+        )
 
     def focus_filter(self) -> None:
         self.filter.setFocus()
@@ -379,7 +412,7 @@ class MainWindow(QMainWindow):
         for action in self.demo_actions.values():
             action.setEnabled(True)
         if email is None:
-            viewer = self.context.connection.viewer()
+            viewer = self.context.connection.viewer
             email = viewer.email if viewer and embedded else None
         for key, action in self.demo_actions.items():
             action.setChecked(key == email)
