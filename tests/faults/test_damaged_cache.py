@@ -243,3 +243,20 @@ def test_damage_found_on_first_use_is_said_and_rebuilt(
         assert cache.recovered_from == aside
         assert cache.history(recorded.location) == []
     assert _notes(path) == [NOTE]
+
+
+def test_damage_met_by_a_round_rebuilds_and_syncs_again(
+    recorded: Recorded, tmp_path: Path, record_property
+) -> None:
+    """The incremental round needs the stored definitions; finding them
+    undecodable, it rebuilds the file and syncs from scratch in one go."""
+    with Replayer(recorded.first + recorded.incremental) as url:
+        path = place_cache(recorded.synced_cache, url, tmp_path)
+        _add_note(path, recorded.location)
+        _sql("UPDATE definition SET body = x'00112233'")(path)
+        run = run_history(url, tmp_path, recorded.location)
+    record_property("latency", run.seconds)
+    assert run.code == 0, run.err
+    assert "The cache file was damaged; moved it to" in run.err
+    assert json.loads(run.out)
+    assert _notes(path) == [NOTE]

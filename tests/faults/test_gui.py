@@ -85,3 +85,24 @@ def test_damaged_answers_in_the_gui_sample(
     qtbot: QtBot, recorded: Recorded, n: int, tmp_path: Path, windows, record_property
 ) -> None:
     _check(qtbot, recorded, n, tmp_path, windows, record_property)
+
+
+def test_a_cache_found_damaged_by_a_round_is_rebuilt_and_said(
+    qtbot: QtBot, recorded: Recorded, tmp_path: Path, windows, record_property
+) -> None:
+    from tests.faults.test_damaged_cache import _sql
+
+    with Replayer(recorded.first + recorded.incremental) as url:
+        path = place_cache(recorded.synced_cache, url, tmp_path)
+        _sql("UPDATE definition SET body = x'00112233'")(path)
+        argv = ["--url", url, "--token", TOKEN, "--cache-dir", str(tmp_path)]
+        window = create_main_window([*argv, "--poll-interval", "600"])
+        windows.append(window)
+        told: list[str] = []
+        window.context.notifier.notify = lambda title, _text, **_kw: told.append(title)  # type: ignore[method-assign]
+        with qtbot.waitSignal(window.round_done, timeout=60_000) as blocker:
+            window.show()
+        assert blocker.args == [True]
+        assert told == ["Local cache rebuilt"]
+        assert window.model.rowCount() > 0
+        window.close()
