@@ -227,6 +227,12 @@ def _new_history(
                 f"The server's history of {location} does not advance from one page to the "
                 "next (the same page again?); stopped paging."
             )
+        strays = {load.location for load in page} - {location}
+        if strays:
+            raise BadResponse(
+                f"The server's history of {location} holds loads of another location "
+                f"({sorted(strays)[0]!r}); refused."
+            )
         fresh = [load for load in page if newest is None or load.loaded_at > newest]
         found.extend(fresh)
         if len(fresh) < len(page) or len(page) < HISTORY_PAGE:

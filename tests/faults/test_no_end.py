@@ -149,3 +149,17 @@ def test_a_dripping_answer_ends_the_round_within_its_deadline(
     assert "did not finish its answer within 2 s" in str(error)
     assert seconds < deadline + read + 1.0
     assert unchanged
+
+
+def test_a_history_page_naming_another_location_is_refused(
+    recorded: Recorded, tmp_path: Path, record_property
+) -> None:
+    def stray(_location: str, _cursor: str | None) -> list[dict[str, Any]]:
+        return _page("someone_else", 2_000_000_000.0, count=3)
+
+    with Replayer(recorded.first, override=_history_override(stray)) as url:
+        error, seconds, unchanged = _round(url, tmp_path, recorded, incremental=False)
+    record_property("latency", seconds)
+    assert isinstance(error, BadResponse)
+    assert "holds loads of another location ('someone_else')" in str(error)
+    assert unchanged
