@@ -28,6 +28,7 @@ import ijson
 import requests
 import urllib3.exceptions
 
+from desktop_app.api.deadline import Deadline, WatchedAdapter
 from desktop_app.api.errors import (
     BadResponse,
     GraphQLError,
@@ -154,6 +155,9 @@ class Transport:
         self.url = url
         self.host = urlsplit(url).netloc or url
         self.session = requests.Session()
+        self.adapter = WatchedAdapter()
+        self.session.mount("http://", self.adapter)
+        self.session.mount("https://", self.adapter)
         self.session.headers.update({"Content-Type": "application/json", **headers})
         self.timeout = (connect_timeout, read_timeout)
         self.deadline = deadline
@@ -207,27 +211,36 @@ class Transport:
                 )
             self.budget -= 1
         self.requests_sent += 1
-        started = time.monotonic()
-        try:
-            response = self.session.post(
-                self.url, data=body, timeout=self.timeout, stream=True, allow_redirects=False
-            )
-        except requests.Timeout:
-            raise Unreachable(f"{self.host} did not answer in time.") from None
-        except requests.RequestException as exc:
-            raise Unreachable(f"Cannot reach {self.host} ({type(exc).__name__}).") from None
-        with response:
-            if response.is_redirect:
-                target = urlsplit(response.headers.get("Location", "")).netloc or "elsewhere"
-                raise BadResponse(
-                    f"{self.host} redirects to {target}; not followed, so the token is not "
-                    "sent there. Use the address it redirects to, if you trust it."
+        deadline = Deadline(self.adapter, self.deadline)
+        with deadline.running():
+            started = time.monotonic()
+            try:
+                response = self.session.post(
+                    self.url, data=body, timeout=self.timeout, stream=True, allow_redirects=False
                 )
-            content = self._read(response, started)
+            except requests.RequestException as exc:
+                if deadline.expired:
+                    raise self._overran() from None
+                if isinstance(exc, requests.Timeout):
+                    raise Unreachable(f"{self.host} did not answer in time.") from None
+                raise Unreachable(f"Cannot reach {self.host} ({type(exc).__name__}).") from None
+            with response:
+                if response.is_redirect:
+                    target = urlsplit(response.headers.get("Location", "")).netloc or "elsewhere"
+                    raise BadResponse(
+                        f"{self.host} redirects to {target}; not followed, so the token is not "
+                        "sent there. Use the address it redirects to, if you trust it."
+                    )
+                content = self._read(response, started, deadline)
         self.bytes_received += len(content)
         return response.status_code, response.headers, content
 
-    def _read(self, response: requests.Response, started: float) -> bytes:
+    def _overran(self) -> Unreachable:
+        return Unreachable(
+            f"{self.host} did not finish its answer within {_seconds(self.deadline)}."
+        )
+
+    def _read(self, response: requests.Response, started: float, deadline: Deadline) -> bytes:
         """The body, decompressed, within max_bytes and the deadline."""
         too_big = f"{self.host} sent an answer larger than {self.max_bytes // 2**20} MB; refused."
         declared = response.headers.get("Content-Length", "")
@@ -238,9 +251,7 @@ class Transport:
         try:
             while True:
                 if time.monotonic() - started > self.deadline:
-                    raise Unreachable(
-                        f"{self.host} did not finish its answer within {_seconds(self.deadline)}."
-                    )
+                    raise self._overran()
                 chunk = response.raw.read1(_CHUNK, decode_content=True)
                 if not chunk:
                     break
@@ -249,11 +260,15 @@ class Transport:
                     raise BadResponse(too_big)
                 chunks.append(chunk)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
+            if deadline.expired:
+                raise self._overran() from None
             if isinstance(exc, urllib3.exceptions.DecodeError):
                 raise BadResponse(f"{self.host} sent an answer that does not decompress.") from None
             if isinstance(exc, urllib3.exceptions.TimeoutError | TimeoutError):
                 raise Unreachable(f"{self.host} stopped sending its answer.") from None
             raise Unreachable(f"{self.host} broke off its answer ({type(exc).__name__}).") from None
+        if deadline.expired:  # cut off: what was read may end anywhere
+            raise self._overran()
         return b"".join(chunks)
 
     def _data(self, status: int, content: bytes) -> dict[str, Any]:

@@ -23,6 +23,7 @@ class Reply:
     drip: float = 0.0
     drip_size: int = 1
     length: int | None = None
+    drip_headers: bool = False  # drip the status line and headers too
 
 
 Answer = Reply | Callable[[dict[str, str], bytes], Reply]
@@ -58,6 +59,17 @@ class ScriptedServer:
                 server.requests.append((dict(self.headers), body))
                 answer = server.replies.pop(0) if len(server.replies) > 1 else server.replies[0]
                 reply = answer if isinstance(answer, Reply) else answer(dict(self.headers), body)
+                if reply.drip_headers:
+                    head = f"HTTP/1.1 {reply.status} OK\r\n" + "X-Slow: yes\r\n" * 1000
+                    for at in range(len(head)):
+                        if server.stopping.wait(reply.drip):
+                            return
+                        try:
+                            self.wfile.write(head[at].encode())
+                            self.wfile.flush()
+                        except OSError:
+                            return  # the client gave up
+                    return
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)

@@ -123,3 +123,14 @@ def test_a_round_budget_stops_requests():
         transport.execute("{ ok }")
         transport.close()
     assert len(server.requests) == 3
+
+
+def test_headers_dripping_end_at_the_deadline_too():
+    with scripted(Reply(200, b"", JSON, drip=0.2, drip_headers=True)) as server:
+        transport = _transport(server.url, deadline=1.5, read_timeout=5.0)
+        started = time.monotonic()
+        with pytest.raises(Unreachable, match="did not finish its answer within 2 s"):
+            transport.execute("{ ok }")
+        elapsed = time.monotonic() - started
+        transport.close()
+    assert elapsed < 4.0  # the deadline, not 1000 headers x 0.2 s
