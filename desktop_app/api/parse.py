@@ -56,6 +56,22 @@ class LocationEntry:
     error: str | None = None
 
 
+MAX_NAME = 256
+"""Longest location name accepted (Dagster+ allows far less): a name is a
+key of the cache and is shown everywhere, and one 1 MB name turned every
+poll into a megabyte."""
+
+
+def location_name(node: Any, key: str, where: str) -> str:
+    name = text(node, key, where)
+    if not name or len(name) > MAX_NAME:
+        raise BadResponse(
+            f"The server's answer has an unusable location name in {where}.{key} "
+            f"({len(name)} characters)."
+        )
+    return name
+
+
 def need_list(obj: Any, key: str, where: str) -> list[Any]:
     return items(obj, key, where)
 
@@ -236,7 +252,7 @@ def location_statuses(data: Mapping[str, Any]) -> list[LocationStatus]:
     for i, e in enumerate(items(result, "entries", where)):
         here = f"{where}.entries[{i}]"
         status = LocationStatus(
-            name=text(e, "name", here),
+            name=location_name(e, "name", here),
             load_status=text(e, "loadStatus", here),
             update_timestamp=shape.timestamp(e, "updateTimestamp", here),
             version_key=text(e, "versionKey", here),
@@ -271,7 +287,7 @@ def location_entry(data: Mapping[str, Any]) -> LocationEntry | None:
                     raise at_entry(exc, _NODE, f"{here}.assetNodes[{n}]") from None
                 definitions[definition.key] = definition
     return LocationEntry(
-        name=text(entry, "name", where),
+        name=location_name(entry, "name", where),
         load_status=text(entry, "loadStatus", where),
         updated_at=shape.timestamp(entry, "updatedTimestamp", where),
         version_key=text(entry, "versionKey", where),
@@ -317,7 +333,7 @@ def history_entry(entry: Mapping[str, Any], where: str = _ENTRY) -> LocationLoad
     if document is not None and not isinstance(document, dict):
         document = None
     return LocationLoad(
-        location=text(entry, "locationName", where),
+        location=location_name(entry, "locationName", where),
         loaded_at=shape.timestamp(entry, "codeLocationDataUploadTimestamp", where),
         status=status,
         triggered_at=shape.opt_timestamp(entry, "codeLocationUpdateTriggerTimestamp", where),
@@ -387,7 +403,7 @@ def asset_diff_entry(entry: Any, where: str) -> AssetDiffEntry:
         details = shape.free_json(opt_obj(diff, "changeDiff", here), f"{here}.changeDiff")
     return AssetDiffEntry(
         key=key_of(need(entry, "assetKey", where), f"{where}.assetKey"),
-        location=text(entry, "locationName", where),
+        location=location_name(entry, "locationName", where),
         loaded_at=shape.timestamp(entry, "codeLocationDataUploadTimestamp", where),
         change_types=types,
         commit_hash=opt_text(entry, "gitCommitHash", where),

@@ -134,3 +134,19 @@ def test_headers_dripping_end_at_the_deadline_too():
         elapsed = time.monotonic() - started
         transport.close()
     assert elapsed < 4.0  # the deadline, not 1000 headers x 0.2 s
+
+
+def test_an_unusable_location_name_is_refused():
+    from desktop_app.api import parse
+
+    for name in ("", "x" * 1_000_000):
+        data = {
+            "locationStatusesOrError": {
+                "__typename": "WorkspaceLocationStatusEntries",
+                "entries": [
+                    {"name": name, "loadStatus": "LOADED", "updateTimestamp": 1, "versionKey": "k"}
+                ],
+            }
+        }
+        with pytest.raises(BadResponse, match="unusable location name"):
+            parse.location_statuses(data)
