@@ -84,7 +84,7 @@ def test_server_killed_mid_sync_sample(
     record_property("latency", _check_killed(recorded, tmp_path, k, incremental))
 
 
-@pytest.mark.parametrize("at", ["LocationStatuses", "LocationLoadHistory", "Identity"])
+@pytest.mark.parametrize("at", ["Heartbeat", "LocationLoadHistory", "LocationEntry"])
 def test_token_refused_in_the_middle_of_a_session(
     recorded: Recorded, tmp_path: Path, at: str, record_property
 ) -> None:

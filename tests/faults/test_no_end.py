@@ -120,8 +120,8 @@ def test_a_round_has_a_request_budget(
 @pytest.mark.parametrize(
     ("which", "incremental"),
     [
-        ("LocationStatuses", False),
-        pytest.param("LocationStatuses", True, marks=pytest.mark.faults),
+        ("Heartbeat", False),
+        pytest.param("Heartbeat", True, marks=pytest.mark.faults),
         pytest.param("LocationLoadHistory", False, marks=pytest.mark.faults),
         pytest.param("LocationLoadHistory", True, marks=pytest.mark.faults),
         pytest.param("Capabilities", False, marks=pytest.mark.faults),
