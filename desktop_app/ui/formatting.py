@@ -51,16 +51,20 @@ def short_clock(ts: float) -> str:
     return _formatted(ts, "%H:%M")
 
 
-def when(ts: float | None) -> str:
-    """Compact absolute time: today's times without the date."""
+def when(ts: float | None, now: float | None = None) -> str:
+    """Compact absolute time: today's times without the date, other days
+    without the year when it is this year's."""
     if ts is None:
         return ""
     found = moment(ts)
     if found is None:
         return UNKNOWN_TIME
-    if found.date() == datetime.now().date():
+    today = datetime.fromtimestamp(time.time() if now is None else now)
+    if found.date() == today.date():
         return found.strftime("%H:%M:%S")
-    return found.strftime("%b %d, %H:%M")
+    if found.year == today.year:
+        return found.strftime("%b %d, %H:%M")
+    return found.strftime("%b %d %Y, %H:%M")
 
 
 def relative(ts: float | None, now: float | None = None) -> str:
