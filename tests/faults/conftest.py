@@ -12,7 +12,9 @@ import pytest
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.cache.store import HistoryCache
 from desktop_app.core.roles import Role
+from desktop_app.server.demo import load_demo
 from desktop_app.server.runner import EmbeddedServer
+from desktop_app.server.storage import Storage
 from desktop_app.sync.engine import run_once
 from tests.faults.corpus import Recording, record
 from tests.faults.helpers import cache_file
@@ -39,13 +41,13 @@ def _sync(url: str, cache_dir: Path, token: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def recorded(
-    tmp_path_factory: pytest.TempPathFactory, _demo_database: Path
-) -> Recorded:
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     root = tmp_path_factory.mktemp("recorded")
-    db = root / "server.sqlite3"
-    shutil.copyfile(_demo_database, db)
-    server = EmbeddedServer(f"sqlite:///{db}")
+    db = f"sqlite:///{root / 'server.sqlite3'}"
+    storage = Storage(db)
+    load_demo(storage)
+    storage.close()
+    server = EmbeddedServer(db)
     # A user of its own: the demo tokens are for a server run with --demo.
     token = server.add_user("faults@example.com", Role.EDITOR)
     server.start()
