@@ -19,7 +19,7 @@ from tests.faults.helpers import cache_file, fingerprint, place_cache, run_histo
 
 SEED = 20261203
 CORPUS = 160  # per recording: 320 cases in all
-SAMPLE = 6
+SAMPLE = 4
 
 
 def _corpus(recording: Recording, prefix: str) -> list[Case]:

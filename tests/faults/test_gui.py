@@ -21,7 +21,7 @@ from tests.faults.helpers import cache_file, fingerprint, place_cache
 
 SEED = 7
 COUNT = 24
-SAMPLE = (0, 1)
+SAMPLE = (1,)
 
 
 @pytest.fixture
