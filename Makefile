@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-dagster test-cli test-postgres lint bench venv clean
+.PHONY: run test test-dagster test-cli test-postgres lint bench venv clean faults
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ lint: $(STAMP)
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m "not dagster and not dagster_cloud_cli and not faults" $(ARGS)
+
+# The whole fault suite (tests/faults and every case marked `faults`), with
+# its figures table at the end.
+faults: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m "not dagster" tests/faults \
+		$$(grep -rl "mark.faults" tests --include='test_*.py' | grep -v '^tests/faults/') $(ARGS)
 
 $(VENV)/.dagster: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,dagster]'

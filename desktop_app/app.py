@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.cache.paths import cache_path_for
-from desktop_app.cache.store import HistoryCache
+from desktop_app.cache.store import CacheBusy, HistoryCache
 from desktop_app.cli import TOKEN_ENV, parse_gui_args, version
 from desktop_app.core.roles import Role
 from desktop_app.ui.context import AppContext, Connection
@@ -232,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         name_application(app)
         app.setStyleSheet(style_sheet())
         window = create_main_window(args)
-    except (ValueError, FileNotFoundError) as exc:  # a bad option; a damaged install
+    except (ValueError, FileNotFoundError, CacheBusy) as exc:  # bad option or install; busy
         print(f"desktop-app: {exc}", file=sys.stderr)
         return 2
     reporter = ErrorReporter(window.context.prompts, window)

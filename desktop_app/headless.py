@@ -10,10 +10,12 @@ deploys each) and prints the outcome.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,19 +24,28 @@ import yaml
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.api.errors import ApiError
 from desktop_app.cache.paths import cache_path_for
-from desktop_app.cache.store import HistoryCache
+from desktop_app.cache.store import CacheBusy, HistoryCache
 from desktop_app.core.export import group_record, iso, to_csv
 from desktop_app.core.links import short_sha
 from desktop_app.core.loads import LoadGroup, collapse
 from desktop_app.core.rollback import RollbackNote
+from desktop_app.core.untrusted import printable
 from desktop_app.sync.engine import run_once
+from desktop_app.ui.credentials import CredentialStore
 
 TOKEN_ENV = "DAGSTER_CLOUD_API_TOKEN"
 
 
+TOKEN_HELP = (
+    f"API token. Avoid on shared machines: other local users can read it in the process "
+    f"list. Prefer ${TOKEN_ENV}, or the token the GUI saved for this address (used when "
+    "neither is given)."
+)
+
+
 def connection_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", help="deployment address (as in the browser) or GraphQL URL")
-    parser.add_argument("--token", help=f"API token (default: ${TOKEN_ENV})")
+    parser.add_argument("--token", help=TOKEN_HELP)
     parser.add_argument("--organization", help="Dagster+ organization")
     parser.add_argument("--deployment", help="Dagster+ deployment name")
 
@@ -57,10 +68,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace) -> ConnectionSettings:
-    token = args.token or os.environ.get(TOKEN_ENV) or None
-    return ConnectionSettings(
-        url=args.url, token=token, organization=args.organization, deployment=args.deployment
+    settings = ConnectionSettings(
+        url=args.url, organization=args.organization, deployment=args.deployment
     )
+    token = args.token or os.environ.get(TOKEN_ENV) or _saved_token(settings)
+    return replace(settings, token=token)
+
+
+def _saved_token(settings: ConnectionSettings) -> str | None:
+    """The token the GUI saved for this deployment (keyring or private file)."""
+    keys: list[str] = []
+    if settings.url:
+        keys.append(settings.url)
+        with contextlib.suppress(ValueError):
+            keys.append(settings.graphql_url())
+    if settings.organization and settings.deployment:
+        keys.append(f"{settings.organization}/{settings.deployment}")
+    return CredentialStore().token_for(keys) if keys else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,17 +105,27 @@ def history(
     args: argparse.Namespace, settings: ConnectionSettings, out: TextIO, err: TextIO
 ) -> int:
     client = DeploymentClient(settings)
-    cache = HistoryCache.open(cache_path_for(client.url, args.cache_dir))
+    try:
+        cache = HistoryCache.open(cache_path_for(client.url, args.cache_dir))
+    except CacheBusy as exc:
+        client.close()
+        err.write(f"{exc}\n")
+        return 1
     code = 0
     try:
-        if cache.recovered_from is not None:
-            err.write(f"The cache file was damaged; moved it to {cache.recovered_from}.\n")
+        told = cache.recovered_from
+        if told is not None:
+            err.write(f"The cache file was damaged; moved it to {told} and rebuilt it.\n")
         synced = True
         try:
             run_once(client, cache)
         except ApiError as exc:
-            err.write(f"Sync failed: {exc}\n")
+            err.write(f"Sync failed: {printable(str(exc))}\n")
             synced, code = False, 1
+        if cache.recovered_from != told:
+            err.write(
+                f"The cache file was damaged; moved it to {cache.recovered_from} and rebuilt it.\n"
+            )
         names = {loc.name for loc in cache.locations()}
         if args.location not in names and cache.history_count(args.location) == 0:
             if synced:
@@ -140,15 +174,15 @@ def table(groups: Sequence[LoadGroup]) -> str:
                 f"+{len(assets['added'])} -{len(assets['removed'])} ~{len(assets['changed'])}",
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    safe = [[printable(cell) for cell in row] for row in rows]
+    widths = [max(len(r[i]) for r in safe) for i in range(len(safe[0]))]
     lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in safe
     ]
     for group in groups:
         if group.head.error:
-            lines.append(
-                f"error at {iso(group.head.loaded_at)}: {group.head.error.splitlines()[-1]}"
-            )
+            last = group.head.error.strip().splitlines()[-1:] or [""]
+            lines.append(f"error at {iso(group.head.loaded_at)}: {printable(last[0])}")
     return "\n".join(lines) + "\n"
 
 
@@ -180,10 +214,10 @@ def deploy(args: argparse.Namespace, settings: ConnectionSettings, out: TextIO, 
             try:
                 outcome = client.submit_document(document)
             except ApiError as exc:
-                err.write(f"{exc}\n")
+                err.write(f"{printable(str(exc))}\n")
                 return 1
             stream = out if outcome.ok else err
-            stream.write(f"{outcome.message}\n")
+            stream.write(f"{printable(outcome.message)}\n")
             if not outcome.ok:
                 code = 1
     finally:

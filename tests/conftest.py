@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from tests.fault_figures import (  # noqa: F401 (pytest hooks of the fault suite's figures)
+    pytest_collection_modifyitems,
+    pytest_runtest_logreport,
+    pytest_terminal_summary,
+)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -42,6 +52,55 @@ def _no_leaked_threads() -> Iterator[None]:
         thread.join(timeout=deadline)
     still = [t.name for t in leaked if t.is_alive()]
     assert not still, f"test left threads running: {still}"
+
+
+def _child_processes() -> set[int]:
+    """Our child processes (Linux; elsewhere none are tracked)."""
+    found: set[int] = set()
+    for children in Path("/proc/self/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            found.update(int(pid) for pid in children.read_text().split())
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_processes() -> Iterator[None]:
+    """Fail a test that leaves a child process (a server it started) running."""
+    before = _child_processes()
+    yield
+    deadline = time.monotonic() + 5.0
+    left = _child_processes() - before
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = _child_processes() - before
+    assert not left, f"test left processes running: {sorted(left)}"
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_qt_objects() -> Iterator[None]:
+    """Fail a test that leaves a window shown or a QTimer running (on the
+    application or on any window still alive)."""
+    yield
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+    windows = [w for w in app.topLevelWidgets() if w.isVisible()]
+    timers = [t for t in app.findChildren(QTimer) if t.isActive()]
+    for widget in app.topLevelWidgets():
+        timers += [t for t in widget.findChildren(QTimer) if t.isActive()]
+    names = [w.objectName() or type(w).__name__ for w in windows]
+    timer_names = [f"{t.objectName() or 'QTimer'} of {type(t.parent()).__name__}" for t in timers]
+    for widget in windows:
+        widget.close()
+    for timer in timers:
+        timer.stop()
+    assert not names, f"test left windows open: {names}"
+    assert not timer_names, f"test left timers running: {timer_names}"
 
 
 # -- the bundled deployment server ---------------------------------------------------------

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from desktop_app.api import documents, parse
+from desktop_app.api import documents, identity, parse, shape
+from desktop_app.api.addresses import default_scheme
 from desktop_app.api.errors import ApiError, GraphQLError, Unauthorized
 from desktop_app.api.parse import AssetDiffEntry, LocationEntry, LocationStatus
+from desktop_app.api.shape import guarded
 from desktop_app.api.transport import Transport
 from desktop_app.core.assets import AssetKey
 from desktop_app.core.loads import LocationLoad
-from desktop_app.core.roles import Role, role_from_permissions
+from desktop_app.core.roles import role_from_permissions
 from desktop_app.core.rollback import DeployOutcome
 from desktop_app.core.session import Capabilities, Viewer
 
@@ -53,8 +55,11 @@ class ConnectionSettings:
         if self.url:
             text = self.url.strip()
             if "://" not in text:
-                text = "http://" + text
+                host = urlsplit("//" + text).hostname or ""
+                text = f"{default_scheme(host)}://{text}"
             parts = urlsplit(text)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"Not a deployment address: {self.url!r} (use https://HOST/...).")
             segments = [s for s in parts.path.split("/") if s]
             if segments and segments[-1] == "graphql":
                 return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
@@ -111,6 +116,10 @@ class DeploymentClient:
     def close(self) -> None:
         self.transport.close()
 
+    def begin_round(self, budget: int | None) -> None:
+        """Allow at most `budget` more requests until the next call (None: no limit)."""
+        self.transport.begin_round(budget)
+
     def __enter__(self) -> DeploymentClient:
         return self
 
@@ -121,14 +130,7 @@ class DeploymentClient:
     def capabilities(self) -> Capabilities:
         if self._capabilities is None:
             data = self.transport.execute(documents.CAPABILITIES)
-            schema = parse.need(data, "__schema", "data")
-            query = _field_names(parse.need(schema, "queryType", "__schema"))
-            mutation = _field_names(schema.get("mutationType"))
-            self._capabilities = Capabilities(
-                history_api="locationLoadHistory" in query,
-                identity="identity" in query and "usersOrError" in query,
-                deploy="addOrUpdateLocationFromDocument" in mutation,
-            )
+            self._capabilities = guarded("the capabilities query", identity.capabilities, data)
         return self._capabilities
 
     def viewer(self) -> Viewer:
@@ -146,7 +148,8 @@ class DeploymentClient:
             data = self._identity_query(documents.HEARTBEAT, documents.HEARTBEAT_NO_USERS)
         else:
             data = self.transport.execute(documents.HEARTBEAT_OSS)
-        return self._viewer_from(data), parse.location_statuses(data)
+        statuses = guarded("the location status query", parse.location_statuses, data)
+        return self._viewer_from(data), statuses
 
     def _identity_query(self, with_users: str, without_users: str) -> Mapping[str, Any]:
         if not self._users_refused:
@@ -161,25 +164,13 @@ class DeploymentClient:
 
     def _viewer_from(self, data: Mapping[str, Any]) -> Viewer:
         if not self.capabilities().identity:
-            perms = parse.permissions(parse.need_list(data, "permissions", "data"))
-            return Viewer(None, role_from_permissions(perms), role_inferred=True)
-        identity = parse.need(data, "identity", "data")
-        viewer = identity.get("viewer") or {}
-        email = viewer.get("email") if isinstance(viewer, Mapping) else None
-        deployment = identity.get("currentDeployment") or {}
-        deployment_id = deployment.get("deploymentId") if isinstance(deployment, Mapping) else None
-        users = data.get("usersOrError")
-        if email and isinstance(users, Mapping) and isinstance(users.get("users"), list):
-            found = _role_from_grants(users["users"], str(email), deployment_id)
-            if found is not None:
-                role, location_roles = found
-                return Viewer(str(email), role, location_roles)
-        perms = parse.permissions(identity.get("permissions") or data.get("permissions"))
-        return Viewer(email, role_from_permissions(perms), role_inferred=True)
+            return guarded("the permissions query", _viewer_from_permissions, data)
+        return guarded("the identity query", identity.viewer_from_identity, data)
 
     # -- reads -----------------------------------------------------------------
     def location_statuses(self) -> list[LocationStatus]:
-        return parse.location_statuses(self.transport.execute(documents.LOCATION_STATUSES))
+        data = self.transport.execute(documents.LOCATION_STATUSES)
+        return guarded("the location status query", parse.location_statuses, data)
 
     def location_history(
         self, location: str, limit: int = 100, cursor: str | None = None
@@ -188,7 +179,7 @@ class DeploymentClient:
             documents.LOCATION_LOAD_HISTORY,
             {"locationName": location, "limit": limit, "cursor": cursor},
         )
-        return parse.location_history(data)
+        return guarded("the location history query", parse.location_history, data)
 
     def asset_diff_history(
         self, key: AssetKey, limit: int = 100, cursor: str | None = None
@@ -197,7 +188,7 @@ class DeploymentClient:
             documents.ASSET_DIFF_HISTORY,
             {"assetKey": {"path": list(key)}, "limit": limit, "cursor": cursor},
         )
-        return parse.asset_diff_history(data)
+        return guarded("the asset diff query", parse.asset_diff_history, data)
 
     def location_entry(self, location: str) -> LocationEntry | None:
         document = (
@@ -206,7 +197,7 @@ class DeploymentClient:
             else documents.LOCATION_ENTRY_OSS
         )
         data = self.transport.execute(document, {"locationName": location})
-        return parse.location_entry(data)
+        return guarded("the location query", parse.location_entry, data)
 
     # -- writes ----------------------------------------------------------------
     def submit_document(self, document: Mapping[str, Any]) -> DeployOutcome:
@@ -220,74 +211,50 @@ class DeploymentClient:
         data = self.transport.execute(
             documents.ADD_OR_UPDATE_LOCATION, {"document": dict(document)}, mutation=True
         )
-        result = parse.need(data, "addOrUpdateLocationFromDocument", "data")
-        kind = str(parse.need(result, "__typename", "addOrUpdateLocationFromDocument"))
-        if kind == "WorkspaceEntry":
-            name = result.get("locationName") or document.get("location_name") or "location"
-            return DeployOutcome(True, kind, f"Deployed {name}; it is loading now.")
-        message = parse.first_line(str(result.get("message") or kind))
-        errors = [str(e) for e in result.get("errors") or () if e]
-        if errors:
-            message = f"{message}: {'; '.join(errors)}"
-        prefix = {
-            "UnauthorizedError": "Not allowed",
-            "InvalidLocationError": "Invalid location document",
-            "PythonError": "The server failed",
-        }.get(kind, kind)
-        return DeployOutcome(False, kind, f"{prefix}: {message}")
+        return guarded("the deploy mutation", lambda d: _deploy_outcome(d, document), data)
 
     def reload_location(self, location: str) -> DeployOutcome:
         """Ask the server to reload a location (`reloadRepositoryLocation`)."""
         data = self.transport.execute(
             documents.RELOAD_LOCATION, {"locationName": location}, mutation=True
         )
-        result = parse.need(data, "reloadRepositoryLocation", "data")
-        kind = str(parse.need(result, "__typename", "reloadRepositoryLocation"))
-        if kind == "WorkspaceLocationEntry":
-            return DeployOutcome(True, kind, f"Reloaded {location}.")
-        if kind == "UnauthorizedError":
-            raise Unauthorized(f"Not allowed: {result.get('message') or kind}")
-        return DeployOutcome(False, kind, parse.first_line(str(result.get("message") or kind)))
+        return guarded("the reload mutation", lambda d: _reload_outcome(d, location), data)
 
 
-def _field_names(type_: Any) -> set[str]:
-    if not isinstance(type_, Mapping):
-        return set()
-    return {str(f["name"]) for f in type_.get("fields") or () if isinstance(f, Mapping)}
+def _viewer_from_permissions(data: Mapping[str, Any]) -> Viewer:
+    perms = parse.permissions(parse.need_list(data, "permissions", "data"))
+    return Viewer(None, role_from_permissions(perms), role_inferred=True)
 
 
-def _role_from_grants(
-    users: list[Any], email: str, deployment_id: Any
-) -> tuple[Role, dict[str, Role]] | None:
-    """The signed-in user's deployment role and location grants, from their
-    own entry of `usersOrError`."""
-    for entry in users:
-        user = entry.get("user") if isinstance(entry, Mapping) else None
-        if not isinstance(user, Mapping) or str(user.get("email", "")).lower() != email.lower():
-            continue
-        org = entry.get("organizationPermissionGrant")
-        if isinstance(org, Mapping) and org.get("grant") == "ADMIN":
-            return Role.ORGANIZATION_ADMIN, {}
-        raw = entry.get("deploymentPermissionGrants") or ()
-        grants = [g for g in raw if isinstance(g, Mapping)]
-        if deployment_id is not None:
-            grants = [g for g in grants if g.get("deploymentId") in (None, deployment_id)] or grants
-        role: Role | None = None
-        locations: dict[str, Role] = {}
-        for grant in grants:
-            granted = Role.from_grant(str(grant.get("grant")))
-            if granted is not None and (role is None or granted > role):
-                role = granted
-            for lg in grant.get("locationGrants") or ():
-                lrole = Role.from_grant(str(lg.get("grant"))) if isinstance(lg, Mapping) else None
-                if lrole is not None:
-                    locations[str(lg.get("locationName"))] = lrole
-        if role is None and isinstance(org, Mapping):
-            role = Role.from_grant(str(org.get("grant")))
-        if role is None:
-            return None
-        return role, locations
-    return None
+def _deploy_outcome(data: Mapping[str, Any], document: Mapping[str, Any]) -> DeployOutcome:
+    where = "addOrUpdateLocationFromDocument"
+    result = shape.obj(shape.need(data, where, "data"), where)
+    kind = shape.text(result, "__typename", where)
+    if kind == "WorkspaceEntry":
+        name = shape.opt_text(result, "locationName", where) or document.get("location_name")
+        return DeployOutcome(True, kind, f"Deployed {name or 'location'}; it is loading now.")
+    message = parse.first_line(shape.opt_text(result, "message", where) or kind)
+    errors = [str(e) for e in shape.opt_items(result, "errors", where) if isinstance(e, str) and e]
+    if errors:
+        message = f"{message}: {'; '.join(errors)}"
+    prefix = {
+        "UnauthorizedError": "Not allowed",
+        "InvalidLocationError": "Invalid location document",
+        "PythonError": "The server failed",
+    }.get(kind, kind)
+    return DeployOutcome(False, kind, f"{prefix}: {message}")
+
+
+def _reload_outcome(data: Mapping[str, Any], location: str) -> DeployOutcome:
+    where = "reloadRepositoryLocation"
+    result = shape.obj(shape.need(data, where, "data"), where)
+    kind = shape.text(result, "__typename", where)
+    if kind == "WorkspaceLocationEntry":
+        return DeployOutcome(True, kind, f"Reloaded {location}.")
+    message = shape.opt_text(result, "message", where) or kind
+    if kind == "UnauthorizedError":
+        raise Unauthorized(f"Not allowed: {message}")
+    return DeployOutcome(False, kind, parse.first_line(message))
 
 
 __all__ = [

@@ -1,7 +1,15 @@
 """HTTP transport for GraphQL: one `requests.Session`, timeouts, retries.
 
-Queries are retried on 429, 502, 503 and 504, honouring `Retry-After`;
-mutations never are (a deploy that timed out may well have happened).
+Queries are retried on 429, 502, 503 and 504, honouring a short
+`Retry-After` (a longer one ends the attempt at once, saying so); mutations
+never are (a deploy that timed out may well have happened).
+
+What a server can make the client do is bounded: redirects are never
+followed (the token header must not reach another origin); an answer is
+read a chunk at a time, at most `max_bytes` after decompression, and the
+whole request must finish within `deadline` seconds, not only each socket
+read within `read_timeout`; JSON nests at most MAX_DEPTH deep; a round
+can be given a request budget (`begin_round`).
 Every request sent and every byte received is counted, so the benchmark can
 report what a poll costs.
 """
@@ -12,12 +20,15 @@ import email.utils
 import json
 import time
 from collections.abc import Callable, Mapping
+from itertools import accumulate
 from typing import Any
 from urllib.parse import urlsplit
 
 import ijson
 import requests
+import urllib3.exceptions
 
+from desktop_app.api.deadline import Deadline, WatchedAdapter
 from desktop_app.api.errors import (
     BadResponse,
     GraphQLError,
@@ -27,7 +38,16 @@ from desktop_app.api.errors import (
 )
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-MAX_RETRY_AFTER = 30.0
+MAX_RETRY_AFTER = 10.0
+"""A longer `Retry-After` is not waited for: the attempt ends, saying when
+the server wants to be asked again (the poller's back-off takes over)."""
+MAX_BYTES = 64 * 1024 * 1024
+"""Largest answer accepted, after decompression: the largest real answer
+(20,000 asset definitions) is about 16 MB."""
+DEADLINE = 60.0
+"""Seconds one request may take in all, however slowly the answer drips."""
+MAX_DEPTH = 512
+"""Deepest JSON nesting accepted; real answers nest about 10 deep."""
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -50,25 +70,54 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 # Bodies above this are parsed incrementally (see `decode_json`).
 STREAM_PARSE_BYTES = 256 * 1024
 _CHUNK = 16 * 1024
+_DEPTH = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in _DEPTH)
+
+
+class NestingError(ValueError):
+    pass
 
 
 class _ChunkReader:
     """A file whose `read` is Python code, so the parser returns to the
-    interpreter (and can hand the GIL over) between chunks."""
+    interpreter (and can hand the GIL over) between chunks. It also tracks
+    the nesting depth (brackets, counting those inside strings too, which
+    only errs towards refusing) and stops a body nesting deeper than
+    MAX_DEPTH before the parser builds it."""
 
     def __init__(self, body: bytes) -> None:
         self._view = memoryview(body)
         self._at = 0
+        self._depth = 0
 
     def read(self, size: int = -1) -> bytes:
         end = len(self._view) if size < 0 else self._at + size
         chunk = self._view[self._at : end].tobytes()
         self._at += len(chunk)
+        self._depth = nesting(chunk, self._depth)
         return chunk
 
 
+def nesting(chunk: bytes, depth: int = 0) -> int:
+    """The bracket depth after `chunk`, starting at `depth`; NestingError when
+    it passes MAX_DEPTH on the way (checked in C, and in detail only when
+    the chunk holds enough opening brackets to get there)."""
+    brackets = chunk.translate(None, _NOT_BRACKETS)
+    opens = brackets.count(b"[") + brackets.count(b"{")
+    if depth + opens > MAX_DEPTH:
+        deepest = max(accumulate(map(_DEPTH.__getitem__, brackets), initial=depth))
+        if deepest > MAX_DEPTH:
+            raise NestingError(f"nested deeper than {MAX_DEPTH}")
+    return depth + 2 * opens - len(brackets)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def decode_json(body: bytes) -> Any:
-    """Decode a JSON body, or None when it is not JSON.
+    """Decode a JSON body, or None when it is not JSON (NaN and Infinity
+    are not); NestingError when it nests deeper than MAX_DEPTH.
 
     `json.loads` holds the GIL for the whole body: about 150 ms for the
     4 MB asset list of a 5,000-asset location, a visible freeze of the GUI
@@ -76,8 +125,13 @@ def decode_json(body: bytes) -> Any:
     so no single step holds the GIL for more than a few milliseconds."""
     try:
         if len(body) < STREAM_PARSE_BYTES:
-            return json.loads(body)
+            nesting(body)
+            return json.loads(body, parse_constant=_no_constants)
         return next(ijson.items(_ChunkReader(body), "", buf_size=_CHUNK, use_float=True))
+    except RecursionError:
+        raise NestingError("nested too deeply") from None
+    except NestingError:
+        raise
     except (ValueError, ijson.JSONError, StopIteration, UnicodeDecodeError):
         return None
 
@@ -92,6 +146,8 @@ class Transport:
         *,
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
+        deadline: float = DEADLINE,
+        max_bytes: int = MAX_BYTES,
         retries: int = 3,
         retry_delay: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
@@ -99,16 +155,26 @@ class Transport:
         self.url = url
         self.host = urlsplit(url).netloc or url
         self.session = requests.Session()
+        self.adapter = WatchedAdapter()
+        self.session.mount("http://", self.adapter)
+        self.session.mount("https://", self.adapter)
         self.session.headers.update({"Content-Type": "application/json", **headers})
         self.timeout = (connect_timeout, read_timeout)
+        self.deadline = deadline
+        self.max_bytes = max_bytes
         self.retries = retries
         self.retry_delay = retry_delay
         self.sleep = sleep
         self.requests_sent = 0
         self.bytes_received = 0
+        self.budget: int | None = None  # requests left in this round; None: unbounded
 
     def close(self) -> None:
         self.session.close()
+
+    def begin_round(self, budget: int | None) -> None:
+        """Allow at most `budget` more requests (None: no limit)."""
+        self.budget = budget
 
     def execute(
         self,
@@ -120,41 +186,116 @@ class Transport:
         body = json.dumps({"query": document, "variables": dict(variables or {})})
         attempt = 0
         while True:
-            response = self._send(body)
-            status = response.status_code
+            status, headers, content = self._send(body)
             if status in RETRY_STATUSES and not mutation and attempt < self.retries:
-                delay = parse_retry_after(response.headers.get("Retry-After"))
+                delay = parse_retry_after(headers.get("Retry-After"))
+                if delay is not None and delay > MAX_RETRY_AFTER:
+                    raise ServerError(
+                        f"{self.host} is busy (HTTP {status}) and asks to wait "
+                        f"{_seconds(delay)}; will try again later.",
+                        status,
+                    )
                 if delay is None:
                     delay = self.retry_delay * (2**attempt)
-                self.sleep(min(delay, MAX_RETRY_AFTER))
+                self.sleep(delay)
                 attempt += 1
                 continue
-            return self._data(response)
+            return self._data(status, content)
 
-    def _send(self, body: str) -> requests.Response:
+    def _send(self, body: str) -> tuple[int, Mapping[str, str], bytes]:
+        if self.budget is not None:
+            if self.budget <= 0:
+                raise BadResponse(
+                    f"{self.host} needed more requests than one round may send; "
+                    "stopped this round (will try again later)."
+                )
+            self.budget -= 1
         self.requests_sent += 1
-        try:
-            response = self.session.post(self.url, data=body, timeout=self.timeout)
-        except requests.Timeout:
-            raise Unreachable(f"{self.host} did not answer in time.") from None
-        except requests.RequestException as exc:
-            raise Unreachable(f"Cannot reach {self.host} ({type(exc).__name__}).") from None
-        self.bytes_received += len(response.content)
-        return response
+        deadline = Deadline(self.adapter, self.deadline)
+        with deadline.running():
+            started = time.monotonic()
+            try:
+                response = self.session.post(
+                    self.url, data=body, timeout=self.timeout, stream=True, allow_redirects=False
+                )
+            except requests.RequestException as exc:
+                if deadline.expired:
+                    raise self._overran() from None
+                if isinstance(exc, requests.Timeout):
+                    raise Unreachable(f"{self.host} did not answer in time.") from None
+                raise Unreachable(f"Cannot reach {self.host} ({type(exc).__name__}).") from None
+            with response:
+                if response.is_redirect:
+                    target = urlsplit(response.headers.get("Location", "")).netloc or "elsewhere"
+                    raise BadResponse(
+                        f"{self.host} redirects to {target}; not followed, so the token is not "
+                        "sent there. Use the address it redirects to, if you trust it."
+                    )
+                content = self._read(response, started, deadline)
+        self.bytes_received += len(content)
+        return response.status_code, response.headers, content
 
-    def _data(self, response: requests.Response) -> dict[str, Any]:
-        status = response.status_code
+    def _overran(self) -> Unreachable:
+        return Unreachable(
+            f"{self.host} did not finish its answer within {_seconds(self.deadline)}."
+        )
+
+    def _read(self, response: requests.Response, started: float, deadline: Deadline) -> bytes:
+        """The body, decompressed, within max_bytes and the deadline."""
+        too_big = f"{self.host} sent an answer larger than {self.max_bytes // 2**20} MB; refused."
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise BadResponse(too_big)
+        chunks: list[bytes] = []
+        total = 0
+        try:
+            while True:
+                if time.monotonic() - started > self.deadline:
+                    raise self._overran()
+                chunk = response.raw.read1(_CHUNK, decode_content=True)
+                if not chunk:
+                    break
+                total += len(chunk)
+                if total > self.max_bytes:
+                    raise BadResponse(too_big)
+                chunks.append(chunk)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            if deadline.expired:
+                raise self._overran() from None
+            if isinstance(exc, urllib3.exceptions.DecodeError):
+                raise BadResponse(f"{self.host} sent an answer that does not decompress.") from None
+            if isinstance(exc, urllib3.exceptions.TimeoutError | TimeoutError):
+                raise Unreachable(f"{self.host} stopped sending its answer.") from None
+            raise Unreachable(f"{self.host} broke off its answer ({type(exc).__name__}).") from None
+        if deadline.expired:  # cut off: what was read may end anywhere
+            raise self._overran()
+        return b"".join(chunks)
+
+    def _data(self, status: int, content: bytes) -> dict[str, Any]:
         if status in (401, 403):
             raise Unauthorized(
                 f"{self.host} refused the API token (HTTP {status}); check the token."
             )
-        payload = decode_json(response.content)
+        try:
+            payload = decode_json(content)
+        except NestingError:
+            raise BadResponse(f"{self.host} sent JSON nested too deeply; refused.") from None
         errors = payload.get("errors") if isinstance(payload, dict) else None
         if errors:
-            messages = [str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors]
+            if not isinstance(errors, list):
+                errors = [errors]
+            messages = [
+                str(e.get("message", e))[:500] if isinstance(e, dict) else str(e)[:500]
+                for e in errors[:20]
+            ]
             if any("unauthorized" in m.lower() for m in messages):
                 raise Unauthorized(f"{self.host} refused the request: {messages[0]}")
             raise GraphQLError(f"{self.host} rejected the query: {messages[0]}", messages)
+        if status in RETRY_STATUSES:
+            raise ServerError(
+                f"{self.host} is busy or unavailable (HTTP {status}); will try again later.",
+                status,
+            )
         if status >= 500:
             raise ServerError(f"{self.host} failed with HTTP {status}.", status)
         if status >= 400:
@@ -165,3 +306,9 @@ class Transport:
         if not isinstance(data, dict):
             raise BadResponse(f"{self.host} answered without data.")
         return data
+
+
+def _seconds(value: float) -> str:
+    if value >= 120:
+        return f"{value / 60:.0f} min"
+    return f"{value:.0f} s"

@@ -32,6 +32,8 @@ _TYPES_BY_MASK = [
 
 
 def mask_to_types(mask: int) -> tuple[ChangeType, ...]:
+    if mask < 0:  # a negative index would read some other mask's types
+        raise ValueError(f"change-type mask {mask} out of range")
     return _TYPES_BY_MASK[mask]
 
 

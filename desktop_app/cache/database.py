@@ -1,28 +1,53 @@
 """Opening the cache file: WAL, explicit transactions, integrity check,
-schema version; a file that cannot be trusted is moved aside."""
+schema version and shape (`damage.verify`); a file that cannot be trusted
+is moved aside, a file another process holds locked is reported busy.
+The file and its directory are private to the user (0600 and 0700)."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError
 
+from desktop_app.cache import damage
 from desktop_app.cache import schema as s
+from desktop_app.cache.damage import CacheBusy
+
+CorruptCache = damage.Corrupt
+BUSY_TIMEOUT = 30.0
+"""Seconds to wait for another process's lock before reporting the cache busy."""
 
 
-class CorruptCache(Exception):  # noqa: N818 (internal signal, never leaves the package)
-    pass
+def make_private(path: Path) -> None:
+    """The directory 0700 and the file (made now if missing) 0600, without
+    following a link planted at the file's path."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):
+        os.chmod(path.parent, 0o700)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise CorruptCache("a link, not a cache file") from None
+        raise
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
-def connect(path: Path) -> Engine:
+def connect(path: Path, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
     """An engine for the file: WAL, and transactions begun by SQLAlchemy."""
     engine = create_engine(
         f"sqlite:///{path}",
-        connect_args={"check_same_thread": False, "timeout": 30},
+        connect_args={"check_same_thread": False, "timeout": busy_timeout},
     )
 
     @event.listens_for(engine, "connect")
@@ -41,10 +66,12 @@ def connect(path: Path) -> Engine:
     return engine
 
 
-def open_checked(path: Path) -> Engine:
+def open_checked(path: Path, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
     """An engine on a file that passed the integrity check and has (now) the
-    current schema; CorruptCache when it cannot be trusted."""
-    engine = connect(path)
+    current schema and only values that decode; CorruptCache when it cannot
+    be trusted, CacheBusy when another process holds it locked."""
+    make_private(path)
+    engine = connect(path, busy_timeout)
     try:
         with engine.begin() as conn:
             check = conn.exec_driver_sql("PRAGMA quick_check").scalar()
@@ -58,18 +85,26 @@ def open_checked(path: Path) -> Engine:
                     raise CorruptCache("not a cache file of this app")
                 s.create(conn)
             else:
-                found = conn.execute(select(s.schema_version.c.version)).scalar()
-                if found is None or found > s.SCHEMA_VERSION:
-                    raise CorruptCache(f"unknown schema version {found}")
+                found = damage.schema_version(conn)
                 if found < s.SCHEMA_VERSION:
-                    s.migrate(conn, int(found))
+                    s.migrate(conn, found)
+            damage.verify(conn)
     except DatabaseError as exc:
         engine.dispose()
+        if damage.is_busy(exc):
+            raise CacheBusy(path) from None
         raise CorruptCache(str(exc)) from exc
     except CorruptCache:
         engine.dispose()
         raise
+    _private_side_files(path)
     return engine
+
+
+def _private_side_files(path: Path) -> None:
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            os.chmod(path.with_name(path.name + suffix), 0o600)
 
 
 def move_aside(path: Path) -> Path:

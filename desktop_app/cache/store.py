@@ -2,23 +2,30 @@
 
 Reads are safe from any thread (WAL lets them run while the one writer, a
 sync round, holds its transaction). A file that fails the integrity check,
-or is not a database at all, is moved aside and a fresh one is made; the
-caller learns this from `recovered_from` and re-syncs from the server.
+is not a database at all, or is wrong inside (see `damage`), is moved
+aside and a fresh one is made, keeping the rollback reasons it still
+yields; the caller learns this from `recovered_from` and re-syncs from the
+server. Damage found only when a value fails to decode raises
+`CacheDamaged` from the read; `rebuild()` then does the same in place.
+A file locked by another process raises `CacheBusy` and is left alone.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+import functools
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
-from desktop_app.cache import codec, database
+from desktop_app.cache import codec, damage, database
 from desktop_app.cache import schema as s
+from desktop_app.cache.damage import CacheBusy, CacheDamaged
 from desktop_app.cache.definitions import DefinitionReader
 from desktop_app.cache.writer import CacheWriter
 from desktop_app.core.assets import AssetDefinition, AssetKey
@@ -37,6 +44,28 @@ from desktop_app.core.loads import (
 )
 from desktop_app.core.rollback import SAME_TIME, RollbackNote, assign_notes
 from desktop_app.core.session import Capabilities, Viewer
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+__all__ = ["CacheBusy", "CacheDamaged", "CachedLocation", "HistoryCache"]
+
+
+def _decoding(read: Callable[P, T]) -> Callable[P, T]:
+    """A read that turns what a damaged file makes it raise into CacheDamaged."""
+
+    @functools.wraps(read)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return read(*args, **kwargs)
+        except Exception as exc:
+            found = damage.damage_of(exc)
+            if found is None or found is exc:
+                raise
+            raise found from exc
+
+    return checked
 
 
 @dataclass(frozen=True)
@@ -61,16 +90,30 @@ class HistoryCache:
 
     # -- lifecycle ---------------------------------------------------------
     @classmethod
-    def open(cls, path: Path) -> HistoryCache:
+    def open(cls, path: Path, busy_timeout: float | None = None) -> HistoryCache:
+        """The cache in `path`, rebuilt if damaged; CacheBusy if another
+        process holds it locked for longer than `busy_timeout` seconds."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if busy_timeout is None:
+            busy_timeout = database.BUSY_TIMEOUT
         try:
-            engine = database.open_checked(path)
+            engine = database.open_checked(path, busy_timeout)
             recovered = None
-        except database.CorruptCache:
-            recovered = database.move_aside(path)
-            engine = database.open_checked(path)
+        except database.CorruptCache as exc:
+            log.warning("cache %s is damaged (%s); rebuilding it", path, exc)
+            engine, recovered = _replace(path, busy_timeout)
         return cls(path, engine, recovered)
+
+    def rebuild(self, reason: object) -> Path:
+        """Move this damaged file aside and start a fresh one in its place
+        (keeping the rollback reasons it still yields); returns where the
+        damaged file went."""
+        log.warning("cache %s is damaged (%s); rebuilding it", self.path, reason)
+        self.engine.dispose()
+        self.engine, recovered = _replace(self.path, database.BUSY_TIMEOUT)
+        self._reader = DefinitionReader(self.engine)
+        self.recovered_from = recovered
+        return recovered
 
     def close(self) -> None:
         self.engine.dispose()
@@ -83,9 +126,17 @@ class HistoryCache:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[CacheWriter]:
-        """One transaction: everything written inside is kept, or nothing."""
-        with self.engine.begin() as conn:
-            yield CacheWriter(conn)
+        """One transaction: everything written inside is kept, or nothing.
+        What the file's damage makes the writer's reads raise becomes
+        CacheDamaged (after the rollback)."""
+        try:
+            with self.engine.begin() as conn:
+                yield CacheWriter(conn)
+        except Exception as exc:
+            found = damage.damage_of(exc)
+            if found is None or found is exc:
+                raise
+            raise found from exc
 
     # -- session -------------------------------------------------------------
     def _meta(self, key: str) -> str | None:
@@ -93,19 +144,23 @@ class HistoryCache:
             value = conn.execute(select(s.meta.c.value).where(s.meta.c.key == key)).scalar()
         return str(value) if value is not None else None
 
+    @_decoding
     def viewer(self) -> Viewer | None:
         text = self._meta("viewer")
         return codec.viewer_from_text(text) if text else None
 
+    @_decoding
     def capabilities(self) -> Capabilities | None:
         text = self._meta("capabilities")
         return codec.capabilities_from_text(text) if text else None
 
+    @_decoding
     def last_sync(self) -> float | None:
         text = self._meta("last_sync")
         return float(text) if text else None
 
     # -- locations -----------------------------------------------------------
+    @_decoding
     def locations(self) -> list[LocationSummary]:
         c = s.location.c
         with self.engine.connect() as conn:
@@ -123,6 +178,7 @@ class HistoryCache:
                 for r in rows
             ]
 
+    @_decoding
     def location_states(self) -> dict[str, CachedLocation]:
         """What the sync compares a poll with, per location (active or not)."""
         query = """
@@ -148,6 +204,7 @@ class HistoryCache:
             for name, active, heartbeat, status, count, newest, newest_status in rows
         }
 
+    @_decoding
     def load_at(self, location: str, loaded_at: float) -> LocationLoad | None:
         """One history entry, with its summary."""
         with self.engine.connect() as conn:
@@ -167,6 +224,7 @@ class HistoryCache:
         return int(value) if value is not None else None
 
     # -- history -------------------------------------------------------------
+    @_decoding
     def history_count(self, location: str) -> int:
         with self.engine.connect() as conn:
             loc = self._location_id(conn, location)
@@ -177,6 +235,7 @@ class HistoryCache:
             ).scalar()
             return int(value or 0)
 
+    @_decoding
     def history(
         self, location: str, limit: int | None = None, offset: int = 0
     ) -> list[LocationLoad]:
@@ -223,11 +282,13 @@ class HistoryCache:
         ]
 
     # -- rollback notes (rules in core.rollback) ----------------------------------
+    @_decoding
     def rollback_note(self, load: LocationLoad) -> RollbackNote | None:
         """The reason given for the rollback entry `load` (None for other
         entries, and for rollbacks asked for without one or elsewhere)."""
         return self.rollback_notes([load]).get(load.loaded_at)
 
+    @_decoding
     def rollback_notes(self, loads: Sequence[LocationLoad]) -> dict[float, RollbackNote]:
         """`rollback_note` for a page of one location's history (none when
         the page holds no rollback): by `loaded_at`. Notes are paired with
@@ -279,11 +340,13 @@ class HistoryCache:
         return {ld.loaded_at: paired[ld.loaded_at] for ld in rollbacks if ld.loaded_at in paired}
 
     # -- definitions (see definitions.py) ------------------------------------
+    @_decoding
     def snapshot_at(self, location: str, loaded_at: float) -> dict[AssetKey, AssetDefinition]:
         """Every asset definition known after the load at `loaded_at` (keys
         whose definition the server never told us are left out)."""
         return self._reader.snapshot_at(location, loaded_at)
 
+    @_decoding
     def diff(self, location: str, from_loaded_at: float, to_loaded_at: float) -> list[AssetChange]:
         """How the definitions changed from one load to another (either order),
         sorted by key; full details for small diffs, change types always. An
@@ -291,12 +354,14 @@ class HistoryCache:
         told us (loads seen only in history, beyond the detail budget)."""
         return self._reader.diff(location, from_loaded_at, to_loaded_at)
 
+    @_decoding
     def asset_diff(
         self, location: str, key: AssetKey, from_loaded_at: float, to_loaded_at: float
     ) -> AssetChange | None:
         """One asset's change between two loads, with full details."""
         return self._reader.asset_diff(location, key, from_loaded_at, to_loaded_at)
 
+    @_decoding
     def oldest_loaded_at(self, location: str) -> float | None:
         with self.engine.connect() as conn:
             value = conn.execute(
@@ -306,6 +371,7 @@ class HistoryCache:
             ).scalar()
         return float(value) if value is not None else None
 
+    @_decoding
     def lacks_details(self, location: str, key: AssetKey) -> bool:
         """True when some load changed `key` and the cache has not yet asked
         the server how (`assetDiffHistory`): for loads it saw only in
@@ -338,9 +404,18 @@ class HistoryCache:
             ).first()
         return row is not None
 
+    @_decoding
     def asset_history(self, location: str, key: AssetKey) -> list[AssetHistoryEntry]:
         """Every load that changed `key`, newest first."""
         return self._reader.asset_history(location, key)
+
+
+def _replace(path: Path, busy_timeout: float) -> tuple[Engine, Path]:
+    notes = damage.salvage_notes(path)
+    recovered = database.move_aside(path)
+    engine = database.open_checked(path, busy_timeout)
+    damage.restore_notes(engine, notes)
+    return engine, recovered
 
 
 def _fetch(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from desktop_app.core.assets import key_to_str
@@ -15,6 +14,7 @@ from desktop_app.core.changes import NetKind, net_changes
 from desktop_app.core.links import commit_url
 from desktop_app.core.loads import LoadAction, LoadGroup, LocationLoad
 from desktop_app.core.rollback import RollbackNote
+from desktop_app.core.untrusted import iso_utc
 
 FIELDS = (
     "loaded_at",
@@ -34,8 +34,9 @@ FIELDS = (
 
 
 def iso(ts: float) -> str:
-    """A `loaded_at` as printed: UTC, ISO 8601, with a Z."""
-    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+    """A `loaded_at` as printed: UTC, ISO 8601, with a Z ('?' for a value
+    that is no sane time, whatever a cache holds)."""
+    return iso_utc(ts)
 
 
 def assets_of(loads: Sequence[LocationLoad]) -> dict[str, Any]:

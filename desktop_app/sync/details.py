@@ -9,11 +9,13 @@ when someone looks at that asset's change history (`fill_asset_details`).
 from __future__ import annotations
 
 from desktop_app.api.client import DeploymentClient
+from desktop_app.api.errors import BadResponse
 from desktop_app.api.parse import AssetDiffEntry
 from desktop_app.cache.store import HistoryCache
-from desktop_app.core.assets import AssetKey
+from desktop_app.core.assets import AssetKey, key_to_str
 
 PAGE = 100
+MAX_PAGES = 100
 
 
 def asset_diffs(
@@ -23,14 +25,25 @@ def asset_diffs(
     or after `since`, paging newest first until older than that."""
     found: dict[float, AssetDiffEntry] = {}
     cursor: str | None = None
-    while True:
+    oldest: float | None = None
+    for _ in range(MAX_PAGES):
         page = client.asset_diff_history(key, PAGE, cursor)
+        if oldest is not None and page and max(e.loaded_at for e in page) > oldest:
+            raise BadResponse(
+                f"The server's change history of {key_to_str(key)} does not advance from one "
+                "page to the next (the same page again?); stopped paging."
+            )
         for entry in page:
             if entry.location == location and entry.loaded_at >= since:
                 found[entry.loaded_at] = entry
         if len(page) < PAGE or page[-1].loaded_at < since:
             return found
-        cursor = repr(page[-1].loaded_at)
+        oldest = min(e.loaded_at for e in page)
+        cursor = repr(oldest)
+    raise BadResponse(
+        f"The server's change history of {key_to_str(key)} goes on for more than "
+        f"{MAX_PAGES} pages; stopped paging."
+    )
 
 
 def fill_asset_details(

@@ -14,7 +14,9 @@ import time
 from dataclasses import dataclass, field, replace
 
 from desktop_app.api.client import DeploymentClient
+from desktop_app.api.errors import BadResponse
 from desktop_app.api.parse import LocationEntry, LocationStatus
+from desktop_app.cache.damage import CacheDamaged
 from desktop_app.cache.schema import REMOVED
 from desktop_app.cache.store import CachedLocation, HistoryCache
 from desktop_app.cache.writer import CacheWriter
@@ -32,6 +34,11 @@ from desktop_app.sync.derive import derive_rows
 from desktop_app.sync.details import asset_diffs
 
 HISTORY_PAGE = 100
+MAX_HISTORY_PAGES = 500
+"""At most this many history pages (50,000 loads) per location and round."""
+ROUND_BUDGET = 5000
+"""Requests one round may send in all; a server that keeps answering with
+more (endless paging) ends the round with an error instead of the memory."""
 DETAIL_BUDGET = 100
 """At most this many assets per location and round get their change types
 from `assetDiffHistory` (one request or more each); beyond it, modified
@@ -61,8 +68,24 @@ def heartbeat(status: LocationStatus) -> str | None:
 
 def run_once(client: DeploymentClient, cache: HistoryCache) -> RoundResult:
     """Sync once and return what the GUI shows; raises an ApiError (and
-    keeps the cache as it was) on failure."""
+    keeps the cache as it was) on failure. A cache found damaged on the way
+    is rebuilt and the round run again."""
     sent_before = client.requests_sent
+    client.begin_round(ROUND_BUDGET)
+    try:
+        try:
+            return _round(client, cache, sent_before)
+        except CacheDamaged as exc:
+            # Found on first use: start again from an empty file (the
+            # caller sees `cache.recovered_from`), with what the round
+            # already asked counting against its budget.
+            cache.rebuild(exc)
+            return _round(client, cache, sent_before)
+    finally:
+        client.begin_round(None)
+
+
+def _round(client: DeploymentClient, cache: HistoryCache, sent_before: int) -> RoundResult:
     caps = client.capabilities()
     viewer, statuses = client.heartbeat()
     cached = cache.location_states()
@@ -191,16 +214,36 @@ def _fetch(
 def _new_history(
     client: DeploymentClient, location: str, newest: float | None
 ) -> list[LocationLoad]:
-    """History entries newer than `newest`, oldest first."""
+    """History entries newer than `newest`, oldest first. Pages come newest
+    first; one that does not go further back than the one before (the
+    same page again, a cursor that does not advance) ends the round."""
     found: list[LocationLoad] = []
     cursor: str | None = None
-    while True:
+    oldest: float | None = None
+    for _ in range(MAX_HISTORY_PAGES):
         page = client.location_history(location, HISTORY_PAGE, cursor)
+        if oldest is not None and page and max(load.loaded_at for load in page) >= oldest:
+            raise BadResponse(
+                f"The server's history of {location} does not advance from one page to the "
+                "next (the same page again?); stopped paging."
+            )
+        strays = {load.location for load in page} - {location}
+        if strays:
+            raise BadResponse(
+                f"The server's history of {location} holds loads of another location "
+                f"({sorted(strays)[0]!r}); refused."
+            )
         fresh = [load for load in page if newest is None or load.loaded_at > newest]
         found.extend(fresh)
         if len(fresh) < len(page) or len(page) < HISTORY_PAGE:
             break
-        cursor = repr(page[-1].loaded_at)
+        oldest = min(load.loaded_at for load in page)
+        cursor = repr(oldest)
+    else:
+        raise BadResponse(
+            f"The server's history of {location} goes on for more than "
+            f"{MAX_HISTORY_PAGES} pages; stopped paging."
+        )
     found.sort(key=lambda load: load.loaded_at)
     return found
 

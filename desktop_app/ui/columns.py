@@ -2,7 +2,8 @@
 
 Table models hold a tuple of `Column` and a list of frozen-dataclass rows;
 `RowTableModel.data()` dispatches on the role and returns None for roles
-the column does not handle."""
+the column does not handle. Text shown (display and tooltip) is server
+text, so it goes out without control or bidi-override characters."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QIcon
 
+from desktop_app.core.untrusted import printable
 from desktop_app.ui.roles import ASSET_LINES_ROLE, LINK_ROLE, ROW_ROLE, SORT_ROLE
 
 R = TypeVar("R")
@@ -85,13 +87,14 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         row = self._rows[index.row()]
         column = self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return column.display(row)
+            return printable(column.display(row))
         if role == SORT_ROLE:
             return column.sort(row) if column.sort else column.display(row).lower()
         if role == ROW_ROLE:
             return row
         if role == Qt.ItemDataRole.ToolTipRole and column.tooltip:
-            return column.tooltip(row)
+            tip = column.tooltip(row)
+            return printable(tip, multiline=True) if tip else tip
         if role == Qt.ItemDataRole.DecorationRole and column.icon:
             return column.icon(row)
         if role == LINK_ROLE and column.link:

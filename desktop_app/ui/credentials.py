@@ -2,8 +2,11 @@
 
 The connection (URL or organization + deployment) is a small JSON file in
 the user's config directory. The token goes to the OS keyring; when no
-keyring works it goes to a file only the user can read (0600). Tokens are
-never logged."""
+keyring works it goes to a file only the user can read (0600), written
+to a fresh temporary file and renamed into place, so a link planted at
+its path is replaced, never followed; it is read without following links
+either. Tokens are never logged. The headless commands read the same
+store (`token_for`)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -106,20 +110,42 @@ class CredentialStore:
             value = None
         return value or self._file_tokens().get(key)
 
+    def token_for(self, keys: list[str]) -> str | None:
+        """The first token stored under any of `keys`."""
+        for key in keys:
+            found = self.token(key)
+            if found:
+                return found
+        return None
+
     def _file_tokens(self) -> dict[str, str]:
         try:
-            data = json.loads(self._token_file.read_text(encoding="utf-8"))
+            fd = os.open(self._token_file, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            return {}  # absent, or a link someone planted: not ours to read
+        try:
+            with os.fdopen(fd, encoding="utf-8") as handle:
+                data = json.load(handle)
         except (OSError, ValueError):
             return {}
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
     def _write_file_tokens(self, tokens: dict[str, str]) -> None:
-        self.config_dir.mkdir(parents=True, exist_ok=True)
-        # Create with 0600 from the start so the token is never world-readable.
-        fd = os.open(self._token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(tokens, handle)
-        os.chmod(self._token_file, 0o600)
+        self.config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # A new file (O_EXCL, 0600 from the start), renamed over the old one:
+        # readers see the old tokens or the new, and a link at the path is
+        # replaced by the rename, never written through.
+        fd, temp = tempfile.mkstemp(dir=self.config_dir, prefix=".tokens-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(tokens, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, self._token_file)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
 
     def _drop_file_token(self, key: str) -> None:
         tokens = self._file_tokens()

@@ -1,11 +1,19 @@
-"""How times, commits and change types read in the UI."""
+"""How times, commits and change types read in the UI.
+
+Every function here takes what a cache or server may hold, damaged values
+included, and returns text: a time that is not finite or out of range
+reads "?", and untrusted text loses its control characters (`plain`)."""
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime
 
 from desktop_app.core.diff import ChangeType
+from desktop_app.core.untrusted import moment, printable
+
+UNKNOWN_TIME = "?"
 
 CHANGE_LABELS: dict[ChangeType, str] = {
     ChangeType.NEW: "new",
@@ -18,18 +26,29 @@ CHANGE_LABELS: dict[ChangeType, str] = {
 }
 
 
-def exact_time(ts: float | None) -> str:
+def plain(text: str | None, *, multiline: bool = False) -> str:
+    """Untrusted text (names, references, messages) without control,
+    bidi-override or zero-width characters, which are shown escaped."""
+    return printable(text, multiline=multiline) if text else ""
+
+
+def _formatted(ts: float | None, fmt: str) -> str:
     if ts is None:
         return ""
-    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+    found = moment(ts)
+    return found.strftime(fmt) if found is not None else UNKNOWN_TIME
+
+
+def exact_time(ts: float | None) -> str:
+    return _formatted(ts, "%Y-%m-%d %H:%M:%S")
 
 
 def clock(ts: float) -> str:
-    return datetime.fromtimestamp(ts).strftime("%H:%M:%S")
+    return _formatted(ts, "%H:%M:%S")
 
 
 def short_clock(ts: float) -> str:
-    return datetime.fromtimestamp(ts).strftime("%H:%M")
+    return _formatted(ts, "%H:%M")
 
 
 def when(ts: float | None, now: float | None = None) -> str:
@@ -37,19 +56,23 @@ def when(ts: float | None, now: float | None = None) -> str:
     without the year when it is this year's."""
     if ts is None:
         return ""
-    moment = datetime.fromtimestamp(ts)
+    found = moment(ts)
+    if found is None:
+        return UNKNOWN_TIME
     today = datetime.fromtimestamp(time.time() if now is None else now)
-    if moment.date() == today.date():
-        return moment.strftime("%H:%M:%S")
-    if moment.year == today.year:
-        return moment.strftime("%b %d, %H:%M")
-    return moment.strftime("%b %d %Y, %H:%M")
+    if found.date() == today.date():
+        return found.strftime("%H:%M:%S")
+    if found.year == today.year:
+        return found.strftime("%b %d, %H:%M")
+    return found.strftime("%b %d %Y, %H:%M")
 
 
 def relative(ts: float | None, now: float | None = None) -> str:
     """'just now', '5 min ago', '3 h ago', '2 days ago'."""
     if ts is None:
         return "never"
+    if moment(ts) is None:
+        return UNKNOWN_TIME
     seconds = max(0.0, (time.time() if now is None else now) - ts)
     if seconds < 45:
         return "just now"
@@ -65,6 +88,8 @@ def relative(ts: float | None, now: float | None = None) -> str:
 
 def age(seconds: float) -> str:
     """A duration in words: '40 s', '3 min', '2 h'."""
+    if not math.isfinite(seconds):
+        return UNKNOWN_TIME
     seconds = max(0.0, seconds)
     if seconds < 90:
         return f"{round(seconds)} s"

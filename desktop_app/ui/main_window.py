@@ -62,6 +62,8 @@ class MainWindow(QMainWindow):
         self.connect_dialog: ConnectDialog | None = None
         self._shut_down = False
         self._last_error: BaseException | None = None
+        # Where a damaged cache went when it was last rebuilt (told once).
+        self._told_rebuilt = context.connection.cache.recovered_from
         self._last_sync: float | None = None
         self.setObjectName("mainWindow")
         # Destroy the window (and every dialog it owns) on the GUI thread
@@ -301,12 +303,25 @@ class MainWindow(QMainWindow):
         self.show_round(result)
         self._check_demo_user()
         self.context.notifier.round_events(result.events)
+        self._tell_cache_rebuilt()
         for location, dialog in list(self.history_dialogs.items()):
             if location in result.changed_locations:
                 dialog.reload()
             else:
                 dialog.refresh_actions()
         self.round_done.emit(True)
+
+    def _tell_cache_rebuilt(self) -> None:
+        """A round that found the cache damaged rebuilt it; say so once."""
+        moved = self.context.connection.cache.recovered_from
+        if moved is not None and moved != self._told_rebuilt:
+            self._told_rebuilt = moved
+            self.context.notifier.notify(
+                "Local cache rebuilt",
+                f"The cache file was damaged and was moved to {moved}; "
+                "it was rebuilt from the server.",
+                warning=True,
+            )
 
     def _on_failed(self, exc: BaseException, delay: float) -> None:
         self._last_error = exc

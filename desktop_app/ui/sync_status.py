@@ -47,9 +47,9 @@ def banner_text(state: Offline, now: float) -> str:
     if isinstance(state.error, Unreachable):
         reason = f"Cannot reach {state.url}"
     elif isinstance(state.error, Unauthorized):
-        reason = f"The server refused the token: {state.error}"
+        reason = f"The server refused the token: {formatting.plain(str(state.error))}"
     else:
-        reason = f"Sync failed: {state.error}"
+        reason = f"Sync failed: {formatting.plain(str(state.error))}"
     since = formatting.clock(state.since)
     if not state.last_sync:
         return f"{reason} (since {since}); nothing is cached yet for this deployment."

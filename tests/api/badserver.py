@@ -13,9 +13,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 @dataclass
 class Reply:
+    """`drip`: seconds to wait between `drip_size`-byte pieces of the body
+    (a slow server); `length`: the Content-Length to declare, if not the
+    body's own."""
+
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    drip: float = 0.0
+    drip_size: int = 1
+    length: int | None = None
+    drip_headers: bool = False  # drip the status line and headers too
 
 
 Answer = Reply | Callable[[dict[str, str], bytes], Reply]
@@ -41,6 +49,7 @@ class ScriptedServer:
     def __init__(self, replies: list[Answer]) -> None:
         self.replies = list(replies)
         self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.stopping = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -50,12 +59,34 @@ class ScriptedServer:
                 server.requests.append((dict(self.headers), body))
                 answer = server.replies.pop(0) if len(server.replies) > 1 else server.replies[0]
                 reply = answer if isinstance(answer, Reply) else answer(dict(self.headers), body)
+                if reply.drip_headers:
+                    head = f"HTTP/1.1 {reply.status} OK\r\n" + "X-Slow: yes\r\n" * 1000
+                    for at in range(len(head)):
+                        if server.stopping.wait(reply.drip):
+                            return
+                        try:
+                            self.wfile.write(head[at].encode())
+                            self.wfile.flush()
+                        except OSError:
+                            return  # the client gave up
+                    return
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
+                length = len(reply.body) if reply.length is None else reply.length
+                self.send_header("Content-Length", str(length))
                 self.end_headers()
-                self.wfile.write(reply.body)
+                if not reply.drip:
+                    self.wfile.write(reply.body)
+                    return
+                for at in range(0, len(reply.body), reply.drip_size):
+                    if server.stopping.wait(reply.drip):
+                        return
+                    try:
+                        self.wfile.write(reply.body[at : at + reply.drip_size])
+                        self.wfile.flush()
+                    except OSError:
+                        return  # the client gave up
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
@@ -70,6 +101,7 @@ class ScriptedServer:
         return self.url
 
     def stop(self) -> None:
+        self.stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join()
