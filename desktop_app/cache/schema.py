@@ -11,6 +11,11 @@ loads must fit in 30 MB), so:
   table keyed by (location, asset, loaded_at), so "the definition of this
   asset at that load" is one index seek.
 
+`asset_state` holds checkpoints of the state of every key (states.py), and
+`asset_change.tally` the change types recorded so far per key: with both,
+the state at any load, and so the diff between any two loads, is one read
+whose cost follows the number of assets. Version 4 added them.
+
 `rollback_note` keeps what no server has a field for: the reason a person
 gave when asking for a rollback. Version 2 added it.
 """
@@ -33,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # asset_change.state
 REMOVED = 0  # the key does not exist (after this load)
@@ -109,6 +114,8 @@ asset_change = Table(
     Column("def_id", Integer),
     Column("changed", Integer, nullable=False),  # 0: only taught us the definition
     Column("types", Integer, nullable=False),  # bit mask of ChangeType
+    # Change types recorded so far for this key: states.advance().
+    Column("tally", Integer, nullable=False, server_default="0"),
     sqlite_with_rowid=False,
 )
 # Which keys changed in a range of loads (history pages, diffs); with the
@@ -119,6 +126,15 @@ Index(
     asset_change.c.location_id,
     asset_change.c.loaded_at,
     asset_change.c.changed,
+)
+
+asset_state = Table(
+    "asset_state",
+    metadata,
+    Column("location_id", Integer, primary_key=True),
+    Column("loaded_at", Float, primary_key=True),
+    Column("body", LargeBinary, nullable=False),  # states.encode
+    sqlite_with_rowid=False,
 )
 
 rollback_note = Table(
@@ -170,9 +186,22 @@ def _add_change_details(conn: Connection) -> None:
     asset_change_detail.create(conn, checkfirst=True)
 
 
+def _add_state_checkpoints(conn: Connection) -> None:
+    # Imported here: states reads these tables.
+    from desktop_app.cache import states
+
+    columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(asset_change)")}
+    if "tally" not in columns:
+        conn.exec_driver_sql("ALTER TABLE asset_change ADD COLUMN tally INTEGER NOT NULL DEFAULT 0")
+    asset_state.create(conn, checkfirst=True)
+    for (loc,) in conn.exec_driver_sql("SELECT id FROM location").all():
+        states.rebuild(conn, int(loc), float("-inf"))
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _add_rollback_notes,
     2: _add_change_details,
+    3: _add_state_checkpoints,
 }
 
 

@@ -84,7 +84,9 @@ class HistoryCache:
     def write(self) -> Iterator[CacheWriter]:
         """One transaction: everything written inside is kept, or nothing."""
         with self.engine.begin() as conn:
-            yield CacheWriter(conn)
+            writer = CacheWriter(conn)
+            yield writer
+            writer.finish()
 
     # -- session -------------------------------------------------------------
     def _meta(self, key: str) -> str | None:
