@@ -104,9 +104,10 @@ def create_main_window(argv: list[str]) -> MainWindow:
     else:
         # Imported only here: the GUI loads the server only for the embedded default.
         from desktop_app.server.demo import DEFAULT_DEMO_EMAIL, DEMO_USERS
-        from desktop_app.server.runner import EmbeddedServer
+        from desktop_app.server.process import ServerProcess
 
-        server = EmbeddedServer(demo=True)
+        # In a process of its own: serving never competes with the GUI thread.
+        server = ServerProcess(demo=True)
         embedded_url = server.start()
         on_close.append(server.stop)
         demo_users = dict(DEMO_USERS)

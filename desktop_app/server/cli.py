@@ -14,6 +14,7 @@ import gc
 import json
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
@@ -46,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=3000, help="0 picks a free port")
     serve.add_argument("--demo", action="store_true", help="load the demo data set (loopback)")
     serve.add_argument("--threads", type=int, default=8, help=argparse.SUPPRESS)
+    # The app's embedded server: stop when the parent closes our stdin (or dies).
+    serve.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
 
     user = commands.add_parser("user", help="manage users").add_subparsers(
         dest="action", required=True, parser_class=_Parser
@@ -106,6 +109,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    if args.exit_with_stdin:
+        threading.Thread(
+            target=_stop_at_end_of_input, args=(server,), name="parent-watch", daemon=True
+        ).start()
     # This process only serves: move everything loaded so far out of the
     # collector's sight and collect less often. Full collections over the
     # startup heap otherwise stall a request by ~100 ms now and then.
@@ -116,6 +123,12 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         server.stop()
     return 0
+
+
+def _stop_at_end_of_input(server: EmbeddedServer) -> None:
+    while sys.stdin.buffer.read1(4096):
+        pass
+    server.request_stop()
 
 
 def _user_add(args: argparse.Namespace) -> int:
