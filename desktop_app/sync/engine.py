@@ -2,15 +2,23 @@
 
 The round asks the cheap status query first; only locations whose status,
 update timestamp or version key moved (or that appeared or vanished) cost
-more requests. All network reads happen before the cache transaction
-opens, and everything the round learned is written in that one
-transaction, so a failure anywhere leaves the cache as it was. With nothing
-new, a round sends exactly one request.
+more requests. With nothing new, a round sends exactly one request.
+
+Moved locations are fetched `IN_FLIGHT` at a time over the client's
+keep-alive session, and each is written in a transaction of its own as
+soon as everything about it has arrived: on a first sync the deployment
+table fills in, and each location's history opens, while the others are
+still on their way (`progress` says how many are done). A location is
+written whole or not at all, so a failure leaves every location either as
+it was or complete; the locations a failed round did not reach are fetched
+again by the next round (their cached heartbeat did not move).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 
 from desktop_app.api.client import DeploymentClient
@@ -31,11 +39,17 @@ from desktop_app.sync.derive import derive_rows
 from desktop_app.sync.details import asset_diffs
 
 HISTORY_PAGE = 100
-DETAIL_BUDGET = 100
+DETAIL_BUDGET = 25
 """At most this many assets per location and round get their change types
-from `assetDiffHistory` (one request or more each); beyond it, modified
-assets of loads we did not see as current keep unknown change types until
-someone opens that asset's history (`details.fill_asset_details`)."""
+from `assetDiffHistory` (one request or more each): those of the newest
+loads, which a history dialog shows first. Beyond it, modified assets of
+loads we did not see as current keep unknown change types until someone
+opens that asset's history (`details.fill_asset_details`)."""
+IN_FLIGHT = 3
+"""Requests in flight at once during a round that fetches several locations."""
+
+Progress = Callable[[int, int], None]
+"""progress(locations done, locations to do), called as each is written."""
 
 
 @dataclass(frozen=True)
@@ -64,8 +78,11 @@ def heartbeat(status: LocationStatus) -> str | None:
     return f"{status.load_status}|{status.update_timestamp!r}|{status.version_key}"
 
 
-def run_once(client: DeploymentClient, cache: HistoryCache) -> SyncResult:
-    """Sync once; raises an ApiError (and keeps the cache as it was) on failure."""
+def run_once(
+    client: DeploymentClient, cache: HistoryCache, progress: Progress | None = None
+) -> SyncResult:
+    """Sync once; raises an ApiError on failure (every location is then as
+    it was, or complete)."""
     sent_before = client.requests_sent
     caps = client.capabilities()
     viewer = client.viewer()
@@ -82,27 +99,39 @@ def run_once(client: DeploymentClient, cache: HistoryCache) -> SyncResult:
     seen = {st.name for st in statuses}
     vanished = sorted(n for n, c in cached.items() if c.active and n not in seen)
 
-    fetched = [_fetch(client, caps, st, cached.get(st.name)) for st in moved]
+    first_sight = [st for st in moved if st.name not in cached]
+    if first_sight:
+        # The table can list them (with their status) before any history arrives.
+        with cache.write() as writer:
+            for st in first_sight:
+                writer.update_location_status(
+                    st.name, st.load_status, st.update_timestamp, st.version_key, None
+                )
 
     new_loads = 0
     newly_failed: list[str] = []
     recovered: list[str] = []
     rolled_back: list[str] = []
-    with cache.write() as writer:
-        for item in fetched:
-            before = cached.get(item.status.name)
+
+    def write(item: _Fetched) -> None:
+        nonlocal new_loads
+        before = cached.get(item.status.name)
+        with cache.write() as writer:
             newest = _ingest(writer, item, before)
-            new_loads += len(item.loads)
-            was = before.newest_status if before is not None else None
-            if was is None:
-                continue  # first sight of this location: nothing to announce
-            if newest is not None and item.loads:
-                if newest.status == LoadStatus.ERROR and was != LoadStatus.ERROR:
-                    newly_failed.append(newest.location)
-                if newest.status == LoadStatus.LOADED and was == LoadStatus.ERROR:
-                    recovered.append(newest.location)
-            if any(load.action == "rollback" for load in item.loads):
-                rolled_back.append(item.status.name)
+        new_loads += len(item.loads)
+        was = before.newest_status if before is not None else None
+        if was is None:
+            return  # first sight of this location: nothing to announce
+        if newest is not None and item.loads:
+            if newest.status == LoadStatus.ERROR and was != LoadStatus.ERROR:
+                newly_failed.append(newest.location)
+            if newest.status == LoadStatus.LOADED and was == LoadStatus.ERROR:
+                recovered.append(newest.location)
+        if any(load.action == "rollback" for load in item.loads):
+            rolled_back.append(item.status.name)
+
+    fetched = _fetch_all(client, caps, moved, cached, write, progress)
+    with cache.write() as writer:
         writer.deactivate(vanished)
         writer.set_capabilities(caps)
         writer.set_viewer(viewer)
@@ -117,6 +146,42 @@ def run_once(client: DeploymentClient, cache: HistoryCache) -> SyncResult:
         rolled_back=tuple(rolled_back),
         requests=client.requests_sent - sent_before,
     )
+
+
+def _fetch_all(
+    client: DeploymentClient,
+    caps: Capabilities,
+    moved: list[LocationStatus],
+    cached: dict[str, CachedLocation],
+    write: Callable[[_Fetched], None],
+    progress: Progress | None,
+) -> list[_Fetched]:
+    """Fetch the moved locations, a few at a time, and `write` each as it
+    arrives (on this thread: the one writer)."""
+    if progress is not None and moved:
+        progress(0, len(moved))
+    if len(moved) <= 1:
+        items = [_fetch(client, caps, st, cached.get(st.name)) for st in moved]
+        for item in items:
+            write(item)
+        if progress is not None and moved:
+            progress(1, 1)
+        return items
+    items = []
+    with ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="sync-fetch") as pool:
+        futures = [pool.submit(_fetch, client, caps, st, cached.get(st.name)) for st in moved]
+        try:
+            for future in as_completed(futures):
+                item = future.result()
+                write(item)
+                items.append(item)
+                if progress is not None:
+                    progress(len(items), len(moved))
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return items
 
 
 def _fetch(
