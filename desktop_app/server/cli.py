@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import signal
 import sys
 import threading
@@ -126,7 +127,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _stop_at_end_of_input(server: EmbeddedServer) -> None:
-    while sys.stdin.buffer.read1(4096):
+    while os.read(sys.stdin.fileno(), 4096):
         pass
     server.request_stop()
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from desktop_app.api.client import ConnectionSettings
 from desktop_app.api.errors import ApiError
 from desktop_app.core.links import commit_url
-from desktop_app.sync.engine import SyncResult, run_once
+from desktop_app.sync.engine import SyncResult
 from desktop_app.ui import sync_status
 from desktop_app.ui.connect_dialog import ConnectDialog
 from desktop_app.ui.context import AppContext, Connection
@@ -37,6 +37,7 @@ from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.poller import Poller
 from desktop_app.ui.resources import Icon, icon
 from desktop_app.ui.roles import ROW_ROLE, SORT_ROLE
+from desktop_app.ui.sync_progress import SyncProgress
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,10 @@ class MainWindow(QMainWindow):
         self.viewer_label.setObjectName("viewerLabel")
         self.statusBar().addWidget(self.sync_label, 1)
         self.statusBar().addPermanentWidget(self.viewer_label)
+        self.sync_progress = SyncProgress(self)
+        self.statusBar().addPermanentWidget(self.sync_progress.bar)
+        # Each location written during a round shows in the table at once.
+        self.sync_progress.progressed.connect(self._on_sync_progress)
 
         self._build_menus()
 
@@ -233,8 +238,10 @@ class MainWindow(QMainWindow):
 
     # -- polling ---------------------------------------------------------------
     def _make_round(self) -> Any:
-        connection = self.context.connection
-        return partial(run_once, connection.client, connection.cache)
+        return self.context.connection.sync_round(self.sync_progress.report)
+
+    def _on_sync_progress(self, _done: int, _total: int) -> None:
+        self.model.set_locations(self.context.connection.cache.locations())
 
     def start(self) -> None:
         """Start polling (the first round runs at once)."""
@@ -254,6 +261,7 @@ class MainWindow(QMainWindow):
         self.countdown.stop()
         self.banner.hide()
         self.sync_label.setText(sync_status.synced_text(time.time()))
+        self.sync_progress.finish()
         self.model.set_locations(connection.cache.locations())
         self._update_viewer_label()
         self._check_demo_user()
@@ -267,6 +275,7 @@ class MainWindow(QMainWindow):
 
     def _on_failed(self, exc: BaseException, delay: float) -> None:
         self._last_error = exc
+        self.sync_progress.finish()
         if not isinstance(exc, ApiError):
             log.error("sync round crashed", exc_info=exc)
         self._update_offline_text()
@@ -428,6 +437,7 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         self.poller.stop()
+        self.context.connection.stop_sync()  # so no round keeps the pool waiting
         self.countdown.stop()
         for dialog in list(self.history_dialogs.values()):
             dialog.close()
