@@ -106,7 +106,7 @@ class DeploymentClient:
         self.url = settings.graphql_url()
         self.transport = transport or Transport(self.url, headers)
         self._capabilities: Capabilities | None = None
-        self._viewer: Viewer | None = None
+        self._users_refused = False
 
     # -- accounting -------------------------------------------------------
     @property
@@ -141,22 +141,37 @@ class DeploymentClient:
         return self._capabilities
 
     def viewer(self) -> Viewer:
-        if self._viewer is None:
-            if self.capabilities().identity:
-                self._viewer = self._viewer_from_identity()
-            else:
-                data = self.transport.execute(documents.PERMISSIONS)
-                perms = parse.permissions(parse.need_list(data, "permissions", "data"))
-                self._viewer = Viewer(None, role_from_permissions(perms), role_inferred=True)
-        return self._viewer
+        """Who we are and our role, asked now (never remembered: a role
+        changed on the server shows at the next question)."""
+        if self.capabilities().identity:
+            data = self._identity_query(documents.IDENTITY, documents.IDENTITY_ONLY)
+            return self._viewer_from(data)
+        data = self.transport.execute(documents.PERMISSIONS)
+        return self._viewer_from(data)
 
-    def _viewer_from_identity(self) -> Viewer:
-        try:
-            data = self.transport.execute(documents.IDENTITY)
-        except GraphQLError:
-            # A server may refuse the user list outright instead of answering
-            # UnauthorizedError in the union; ask for identity alone.
-            data = self.transport.execute(documents.IDENTITY_ONLY)
+    def heartbeat(self) -> tuple[Viewer, list[LocationStatus]]:
+        """The request of every round: location statuses and who we are."""
+        if self.capabilities().identity:
+            data = self._identity_query(documents.HEARTBEAT, documents.HEARTBEAT_NO_USERS)
+        else:
+            data = self.transport.execute(documents.HEARTBEAT_OSS)
+        return self._viewer_from(data), parse.location_statuses(data)
+
+    def _identity_query(self, with_users: str, without_users: str) -> Mapping[str, Any]:
+        if not self._users_refused:
+            try:
+                return self.transport.execute(with_users)
+            except GraphQLError:
+                # A server may refuse the user list outright instead of
+                # answering UnauthorizedError in the union; from now on ask
+                # for identity alone.
+                self._users_refused = True
+        return self.transport.execute(without_users)
+
+    def _viewer_from(self, data: Mapping[str, Any]) -> Viewer:
+        if not self.capabilities().identity:
+            perms = parse.permissions(parse.need_list(data, "permissions", "data"))
+            return Viewer(None, role_from_permissions(perms), role_inferred=True)
         identity = parse.need(data, "identity", "data")
         viewer = identity.get("viewer") or {}
         email = viewer.get("email") if isinstance(viewer, Mapping) else None

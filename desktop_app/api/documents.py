@@ -236,3 +236,49 @@ query IdentityOnly {
   permissions { permission value }
 }
 """
+
+# The heartbeat of every round: location statuses plus who we are, in one
+# request, so a role changed on the server shows within one round.
+_STATUS_SELECTION = """
+  locationStatusesOrError {
+    __typename
+    ... on WorkspaceLocationStatusEntries {
+      entries { name loadStatus updateTimestamp versionKey }
+    }
+    ... on PythonError { message }
+  }
+"""
+_IDENTITY_SELECTION = """
+  identity {
+    viewer { email }
+    currentDeployment { deploymentId deploymentName }
+    permissions { permission value }
+  }
+  permissions { permission value }
+"""
+_USERS_SELECTION = """
+  usersOrError {
+    __typename
+    ... on DagsterCloudUsersWithScopedPermissionGrants {
+      users {
+        user { email }
+        organizationPermissionGrant { grant deploymentId }
+        deploymentPermissionGrants {
+          grant
+          deploymentId
+          locationGrants { locationName grant }
+        }
+      }
+    }
+    ... on UnauthorizedError { message }
+    ... on PythonError { message }
+  }
+"""
+
+HEARTBEAT = (
+    "query Heartbeat {" + _STATUS_SELECTION + _IDENTITY_SELECTION + _USERS_SELECTION + "}\n"
+)
+HEARTBEAT_NO_USERS = "query HeartbeatNoUsers {" + _STATUS_SELECTION + _IDENTITY_SELECTION + "}\n"
+HEARTBEAT_OSS = (
+    "query HeartbeatPermissions {" + _STATUS_SELECTION + "  permissions { permission value }\n}\n"
+)

@@ -34,6 +34,7 @@ from desktop_app.core.loads import (
     LocationLoad,
     LocationSummary,
 )
+from desktop_app.core.round import EventKind, RoundEvent, RoundResult
 from desktop_app.core.session import Capabilities
 from desktop_app.sync.derive import derive_rows
 from desktop_app.sync.details import asset_diffs
@@ -52,14 +53,8 @@ Progress = Callable[[int, int], None]
 """progress(locations done, locations to do), called as each is written."""
 
 
-@dataclass(frozen=True)
-class SyncResult:
-    changed_locations: tuple[str, ...]
-    new_loads: int
-    newly_failed: tuple[str, ...]
-    recovered: tuple[str, ...]
-    rolled_back: tuple[str, ...]
-    requests: int
+SyncResult = RoundResult
+"""The former name of what `run_once` returns."""
 
 
 @dataclass
@@ -80,13 +75,12 @@ def heartbeat(status: LocationStatus) -> str | None:
 
 def run_once(
     client: DeploymentClient, cache: HistoryCache, progress: Progress | None = None
-) -> SyncResult:
-    """Sync once; raises an ApiError on failure (every location is then as
-    it was, or complete)."""
+) -> RoundResult:
+    """Sync once and return what the GUI shows; raises an ApiError on
+    failure (every location is then as it was, or complete)."""
     sent_before = client.requests_sent
     caps = client.capabilities()
-    viewer = client.viewer()
-    statuses = client.location_statuses()
+    viewer, statuses = client.heartbeat()
     cached = cache.location_states()
 
     moved = [
@@ -109,9 +103,7 @@ def run_once(
                 )
 
     new_loads = 0
-    newly_failed: list[str] = []
-    recovered: list[str] = []
-    rolled_back: list[str] = []
+    events: list[RoundEvent] = []
 
     def write(item: _Fetched) -> None:
         nonlocal new_loads
@@ -122,28 +114,25 @@ def run_once(
         was = before.newest_status if before is not None else None
         if was is None:
             return  # first sight of this location: nothing to announce
-        if newest is not None and item.loads:
-            if newest.status == LoadStatus.ERROR and was != LoadStatus.ERROR:
-                newly_failed.append(newest.location)
-            if newest.status == LoadStatus.LOADED and was == LoadStatus.ERROR:
-                recovered.append(newest.location)
-        if any(load.action == "rollback" for load in item.loads):
-            rolled_back.append(item.status.name)
+        events.extend(_events(item.loads, newest, was))
 
     fetched = _fetch_all(client, caps, moved, cached, write, progress)
+    synced_at = time.time()
     with cache.write() as writer:
         writer.deactivate(vanished)
         writer.set_capabilities(caps)
         writer.set_viewer(viewer)
-        writer.set_last_sync(time.time())
+        writer.set_last_sync(synced_at)
     # A moved heartbeat changes the location's row even without a new load.
     changed = {f.status.name for f in fetched}
-    return SyncResult(
+    return RoundResult(
+        viewer=viewer,
+        capabilities=caps,
+        locations=tuple(cache.locations()),
+        synced_at=synced_at,
         changed_locations=tuple(sorted({*changed, *vanished})),
+        events=tuple(events),
         new_loads=new_loads,
-        newly_failed=tuple(newly_failed),
-        recovered=tuple(recovered),
-        rolled_back=tuple(rolled_back),
         requests=client.requests_sent - sent_before,
     )
 
@@ -182,6 +171,44 @@ def _fetch_all(
                 future.cancel()
             raise
     return items
+
+
+def _events(
+    loads: list[LocationLoad], newest: LocationLoad | None, was: LoadStatus
+) -> list[RoundEvent]:
+    """What to announce about one location's new loads (oldest first):
+    a failure or recovery, then every rollback, whoever started it."""
+    events: list[RoundEvent] = []
+    if newest is not None and loads:
+        if newest.status == LoadStatus.ERROR and was != LoadStatus.ERROR:
+            lines = (newest.error or "").strip().splitlines()
+            events.append(
+                RoundEvent(
+                    EventKind.FAILED,
+                    newest.location,
+                    newest.loaded_at,
+                    newest.initiated_by,
+                    lines[0] if lines else "",
+                )
+            )
+        if newest.status == LoadStatus.LOADED and was == LoadStatus.ERROR:
+            events.append(
+                RoundEvent(
+                    EventKind.RECOVERED, newest.location, newest.loaded_at, newest.initiated_by
+                )
+            )
+    events.extend(
+        RoundEvent(
+            EventKind.ROLLED_BACK,
+            load.location,
+            load.loaded_at,
+            load.initiated_by,
+            load.display_metadata.get("rollback_target", ""),
+        )
+        for load in loads
+        if load.action == "rollback"
+    )
+    return events
 
 
 def _fetch(

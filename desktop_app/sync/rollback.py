@@ -10,6 +10,7 @@ from desktop_app.cache.notes import RollbackNote
 from desktop_app.cache.store import HistoryCache
 from desktop_app.core.loads import LoadStatus, is_running_version
 from desktop_app.core.roles import rollback_allowed
+from desktop_app.core.session import Viewer
 
 
 def rollback(
@@ -18,6 +19,7 @@ def rollback(
     location: str,
     loaded_at: float,
     reason: str = "",
+    viewer: Viewer | None = None,
 ) -> DeployOutcome:
     """Check what the user may do first (an answer, never an exception), then
     re-submit the entry's `configDocument`. The server checks the role again.
@@ -27,10 +29,11 @@ def rollback(
     if target is None:
         return DeployOutcome(False, "NotFound", "That load is not in the local history.")
     newest = cache.history(location, limit=1)
-    # The connection's own answers (asked once per connection) are about this
-    # token; the cache's may be from another sign-in.
+    # The viewer the caller's last round saw (what the user was shown), or
+    # asked now; the cache's may be from another sign-in.
     caps = client.capabilities()
-    viewer = client.viewer()
+    if viewer is None:
+        viewer = client.viewer()
     decision = rollback_allowed(
         role=viewer.role_on(location),
         server_can_deploy=caps.deploy,

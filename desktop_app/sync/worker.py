@@ -25,7 +25,8 @@ from pathlib import Path
 
 from desktop_app.api.client import ConnectionSettings
 from desktop_app.api.errors import ApiError
-from desktop_app.sync.engine import Progress, SyncResult
+from desktop_app.core.round import RoundResult
+from desktop_app.sync.engine import Progress
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class SyncWorker:
         self.starts += 1
         return process, parent
 
-    def run_round(self, progress: Progress | None = None) -> SyncResult:
+    def run_round(self, progress: Progress | None = None) -> RoundResult:
         with self._lock:
             if self._stopped:
                 raise WorkerCrashed("The sync process was stopped.")
@@ -141,7 +142,7 @@ class SyncWorker:
                     if progress is not None:
                         progress(message[1], message[2])
                 elif kind == "result":
-                    result: SyncResult = message[1]
+                    result: RoundResult = message[1]
                     return result
                 else:
                     error: Exception = message[1]

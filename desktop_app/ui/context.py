@@ -18,8 +18,9 @@ from PySide6.QtGui import QDesktopServices
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.cache.store import HistoryCache
 from desktop_app.core.roles import Role
-from desktop_app.core.session import Viewer
-from desktop_app.sync.engine import Progress, SyncResult, run_once
+from desktop_app.core.round import RoundResult
+from desktop_app.core.session import Capabilities, Viewer
+from desktop_app.sync.engine import Progress, run_once
 from desktop_app.sync.worker import SyncWorker
 from desktop_app.ui.credentials import CredentialStore
 from desktop_app.ui.notifier import Notifier
@@ -38,14 +39,17 @@ def open_in_browser(url: str) -> None:
 class Connection:
     """One deployment as one user: settings, its client and its cache.
 
-    `viewer_known` is False until a sync round of this connection succeeded,
-    so a freshly switched user is never judged by the previous user's role."""
+    `round` is the result of this connection's latest successful sync
+    round: the one source of who is signed in, with which role, and what
+    the server allows. It is None until a round of this connection
+    succeeded, so a freshly switched user is never judged by the previous
+    user's role."""
 
     settings: ConnectionSettings
     client: DeploymentClient
     cache: HistoryCache
     label: str
-    viewer_known: bool = False
+    round: RoundResult | None = None
     worker: SyncWorker | None = None
     """The process that runs this connection's sync rounds (None: in this
     process, on the task pool)."""
@@ -54,7 +58,7 @@ class Connection:
     def url(self) -> str:
         return self.client.url
 
-    def sync_round(self, progress: Progress | None = None) -> Callable[[], SyncResult]:
+    def sync_round(self, progress: Progress | None = None) -> Callable[[], RoundResult]:
         """The callable for one sync round, run off the GUI thread."""
         if self.worker is not None:
             return partial(self.worker.run_round, progress)
@@ -65,8 +69,13 @@ class Connection:
         if self.worker is not None:
             self.worker.stop()
 
+    @property
     def viewer(self) -> Viewer | None:
-        return self.cache.viewer() if self.viewer_known else None
+        return self.round.viewer if self.round is not None else None
+
+    @property
+    def capabilities(self) -> Capabilities | None:
+        return self.round.capabilities if self.round is not None else None
 
 
 ConnectionFactory = Callable[[ConnectionSettings, HistoryCache | None], Connection]

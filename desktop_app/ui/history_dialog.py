@@ -276,8 +276,8 @@ class HistoryDialog(QDialog):
             location=self.location,
             load=self.current_load(),
             newest=self.model.newest,
-            viewer=connection.viewer(),
-            capabilities=connection.cache.capabilities(),
+            viewer=connection.viewer,
+            capabilities=connection.capabilities,
             rollback_in_flight=self.rollback_in_flight,
         )
 

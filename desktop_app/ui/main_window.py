@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from desktop_app.api.client import ConnectionSettings
 from desktop_app.api.errors import ApiError
 from desktop_app.core.links import commit_url
-from desktop_app.sync.engine import SyncResult
+from desktop_app.core.round import RoundResult
 from desktop_app.ui import sync_status
 from desktop_app.ui.connect_dialog import ConnectDialog
 from desktop_app.ui.context import AppContext, Connection
@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.connect_dialog: ConnectDialog | None = None
         self._shut_down = False
         self._last_error: BaseException | None = None
+        self._last_sync: float | None = None
         self.setObjectName("mainWindow")
         # Destroy the window (and every dialog it owns) on the GUI thread
         # when it closes, never later from whichever thread happens to run
@@ -222,19 +223,21 @@ class MainWindow(QMainWindow):
         connection = self.context.connection
         self.setWindowTitle(f"Deployment — {connection.label}")
         self.heading.setText(f"<b>Code locations</b> — {connection.label}")
+        if connection.round is not None:
+            self.show_round(connection.round)
+            return
+        # Before this connection's first round: what the cache remembers.
+        self._last_sync = connection.cache.last_sync()
         self.model.set_locations(connection.cache.locations())
-        self._update_viewer_label()
+        cached = connection.cache.viewer()
+        self.viewer_label.setText(
+            f"{cached.describe()} (not yet confirmed)" if cached else "Signing in…"
+        )
 
-    def _update_viewer_label(self) -> None:
-        connection = self.context.connection
-        viewer = connection.viewer()
-        if viewer is not None:
-            self.viewer_label.setText(viewer.describe())
-        else:
-            cached = connection.cache.viewer()
-            self.viewer_label.setText(
-                f"{cached.describe()} (not yet confirmed)" if cached else "Signing in…"
-            )
+    def show_round(self, result: RoundResult) -> None:
+        """Show what a round learned: the table and who is signed in."""
+        self.model.set_locations(list(result.locations))
+        self.viewer_label.setText(result.viewer.describe())
 
     # -- polling ---------------------------------------------------------------
     def _make_round(self) -> Any:
@@ -254,18 +257,17 @@ class MainWindow(QMainWindow):
         if self.poller.offline_since is None and self.poller.rounds == 1:
             self.sync_label.setText("Syncing…")
 
-    def _on_synced(self, result: SyncResult) -> None:
-        connection = self.context.connection
-        connection.viewer_known = True
+    def _on_synced(self, result: RoundResult) -> None:
+        self.context.connection.round = result
+        self._last_sync = result.synced_at
         self._last_error = None
         self.countdown.stop()
         self.banner.hide()
-        self.sync_label.setText(sync_status.synced_text(time.time()))
+        self.sync_label.setText(sync_status.synced_text(result.synced_at))
         self.sync_progress.finish()
-        self.model.set_locations(connection.cache.locations())
-        self._update_viewer_label()
+        self.show_round(result)
         self._check_demo_user()
-        self.context.notifier.sync_result(result.newly_failed, result.recovered, result.rolled_back)
+        self.context.notifier.round_events(result.events)
         for location, dialog in list(self.history_dialogs.items()):
             if location in result.changed_locations:
                 dialog.reload()
@@ -294,7 +296,7 @@ class MainWindow(QMainWindow):
             next_attempt_at=self.poller.next_attempt_at,
             paused=self.poller.paused,
             url=connection.url,
-            last_sync=connection.cache.last_sync(),
+            last_sync=self._last_sync,
         )
         now = time.time()
         self.sync_label.setText(sync_status.status_text(state, now))
@@ -388,7 +390,7 @@ class MainWindow(QMainWindow):
         for action in self.demo_actions.values():
             action.setEnabled(True)
         if email is None:
-            viewer = self.context.connection.viewer()
+            viewer = self.context.connection.viewer
             email = viewer.email if viewer and embedded else None
         for key, action in self.demo_actions.items():
             action.setChecked(key == email)

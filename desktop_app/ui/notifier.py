@@ -5,10 +5,12 @@ logs and emits `notified` so the rest of the app (and tests) can see it."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from desktop_app.core.round import RoundEvent
 from desktop_app.ui.resources import Icon, icon
 
 log = logging.getLogger(__name__)
@@ -42,19 +44,10 @@ class Notifier(QObject):
             self._tray.showMessage(title, message, kind, 8000)
         self.notified.emit(title, message)
 
-    def sync_result(
-        self,
-        newly_failed: tuple[str, ...],
-        recovered: tuple[str, ...],
-        rolled_back: tuple[str, ...],
-    ) -> None:
-        """Notify about what one sync round saw change."""
-        for name in newly_failed:
-            self.notify("Code location failed to load", f"{name} failed to load.", warning=True)
-        for name in recovered:
-            self.notify("Code location recovered", f"{name} loads again.")
-        for name in rolled_back:
-            self.notify("Code location rolled back", f"{name} was rolled back.")
+    def round_events(self, events: Sequence[RoundEvent]) -> None:
+        """Notify about what one sync round saw happen."""
+        for event in events:
+            self.notify(event.title, event.message, warning=event.warning)
 
     def close(self) -> None:
         if self._tray is not None:

@@ -62,10 +62,10 @@ def test_a_viewer_is_told_why_not_before_anything_is_sent(empty_server, cache):
         deploy(editor, "loc", "img:2")
     _role, token = DEMO_USERS["viewer@example.com"]
     with client_for(empty_server, token) as client:
-        run_once(client, cache)
+        result = run_once(client, cache)
         older = cache.history("loc")[1]
         sent = client.requests_sent
-        outcome = rollback(client, cache, "loc", older.loaded_at)
+        outcome = rollback(client, cache, "loc", older.loaded_at, viewer=result.viewer)
         assert client.requests_sent == sent
     assert not outcome.ok
     assert "Viewer" in outcome.message
@@ -172,9 +172,11 @@ def test_a_rollback_the_server_refuses_keeps_no_note(empty_server, cache):
     with client_for(empty_server, token) as client:
         run_once(client, cache)
         older = cache.history("loc")[1]
-        client.viewer()  # asked now, while the grant still holds
+        viewer = client.viewer()  # asked now, while the grant still holds
         empty_server.add_user("grant@example.com", Role.VIEWER, {})
-        outcome = rollback(client, cache, "loc", older.loaded_at, "should not be kept")
+        outcome = rollback(
+            client, cache, "loc", older.loaded_at, "should not be kept", viewer=viewer
+        )
     assert not outcome.ok
     assert outcome.kind == "UnauthorizedError"
     with cache.engine.connect() as conn:
