@@ -48,6 +48,7 @@ class DefinitionReader:
         self._defs: dict[int, AssetDefinition] = {}
         self._key_by_id: dict[int, AssetKey] = {}
         self._fields: dict[int, bytes] = {}
+        self._rank: dict[int, int] = {}
 
     def _location_id(self, conn: Connection, location: str) -> int | None:
         value = conn.execute(select(s.location.c.id).where(s.location.c.name == location)).scalar()
@@ -100,20 +101,19 @@ class DefinitionReader:
         known = self._key_by_id
         return {i: key for i in ids if (key := known.get(i)) is not None}
 
-    def _ends(
-        self, conn: Connection, loc: int, lo: float, hi: float, only: int | None
-    ) -> list[tuple[int, _KeyState, _KeyState, tuple[ChangeType, ...]]]:
-        """For every key changed in (lo, hi]: its state at `lo`, its state at
-        `hi`, and the change types recorded in between. Over a short span,
-        a seek per changed key (the cost follows the changed keys); over a
-        long one, the two whole states compared (states.py: the cost
-        follows the number of keys, however many loads lie between)."""
+    def _long_span(self, conn: Connection, loc: int, lo: float, hi: float) -> bool:
         spans = conn.exec_driver_sql(
             "SELECT count(*) FROM load WHERE location_id = ? AND loaded_at > ? AND loaded_at <= ?",
             (loc, lo, hi),
         ).scalar()
-        if only is None and (spans or 0) > _STATES_MIN_LOADS:
-            return self._ends_by_states(conn, loc, lo, hi)
+        return (spans or 0) > _STATES_MIN_LOADS
+
+    def _ends(
+        self, conn: Connection, loc: int, lo: float, hi: float, only: int | None
+    ) -> list[tuple[int, _KeyState, _KeyState, tuple[ChangeType, ...]]]:
+        """For every key changed in (lo, hi], by a seek per key: its state at
+        `lo`, its state at `hi`, and the change types recorded in between
+        (the cost follows the changed keys)."""
         where_only = " AND asset_id = :only" if only is not None else ""
         sql = _ENDS_BY_SEEK.format(pack=_PACK, only=where_only, **_bits_sql())
         params: dict[str, Any] = {"loc": loc, "lo": lo, "hi": hi, "only": only}
@@ -127,40 +127,57 @@ class DefinitionReader:
             for aid, at_lo, at_hi, mask, fields_lo, fields_hi in driver.execute(sql, params)
         ]
 
-    def _ends_by_states(
-        self, conn: Connection, loc: int, lo: float, hi: float
-    ) -> list[tuple[int, _KeyState, _KeyState, tuple[ChangeType, ...]]]:
+    def _moved_by_states(
+        self, conn: Connection, loc: int, lo: float, hi: float, forward: bool
+    ) -> list[tuple[int, tuple[ChangeType, ...], _KeyState, _KeyState]]:
+        """The keys that changed between two loads and how, oriented from
+        the first to the second, by comparing the two whole states
+        (states.py): the cost follows the number of keys, however many
+        loads lie between. Same answers as `_ends` and `_types`."""
         old_states, _b, _n = states.state_at(conn, loc, lo)
         new_states, _b, _n = states.state_at(conn, loc, hi)
-        between = states.recorded_between
-        moved: list[tuple[int, int, int, int]] = []
-        for aid, (packed_hi, tally_hi) in new_states.items():
-            packed_lo, tally_lo = old_states.get(aid, (0, 0))
-            if tally_lo == tally_hi:
-                continue  # no row in between changed it
-            changed, mask = between(tally_lo, tally_hi)
-            if changed:
-                moved.append((aid, packed_lo, packed_hi, mask))
-        # Keys present at `lo` always have a row by `hi` too: nothing to add.
-        wanted = {
-            p % _PACK
-            for _a, lo_p, hi_p, _m in moved
-            if lo_p % _PACK and hi_p % _PACK and lo_p != hi_p
-            for p in (lo_p, hi_p)
-        }
-        fields = self.fingerprints(conn, wanted)
-        to_types = codec.mask_to_types
-        out = []
-        for aid, packed_lo, packed_hi, mask in moved:
-            def_lo, def_hi = packed_lo % _PACK, packed_hi % _PACK
-            out.append(
-                (
-                    aid,
-                    (packed_lo // _PACK, def_lo or None, fields.get(def_lo)),
-                    (packed_hi // _PACK, def_hi or None, fields.get(def_hi)),
-                    to_types(mask),
-                )
-            )
+        get = old_states.get
+        none = (0, 0)
+        candidates = []
+        # Keys whose row is the same at both ends drop out at C speed.
+        for aid, (packed_hi, tally_hi) in new_states.items() - old_states.items():
+            packed_lo, tally_lo = get(aid, none)
+            if tally_lo != tally_hi:  # some row in between changed the key
+                if forward:
+                    candidates.append((aid, packed_lo, packed_hi, tally_lo ^ tally_hi))
+                else:
+                    candidates.append((aid, packed_hi, packed_lo, tally_lo ^ tally_hi))
+        low = _PACK - 1
+        fields = self.fingerprints(
+            conn,
+            {
+                d
+                for _a, p_old, p_new, _x in candidates
+                if p_old & low and p_new & low and p_old != p_new
+                for d in (p_old & low, p_new & low)
+            },
+        )
+        between, to_types = states.recorded_between, _MODIFIED_TYPES
+        removed = s.REMOVED
+        out: list[tuple[int, tuple[ChangeType, ...], _KeyState, _KeyState]] = []
+        for aid, p_old, p_new, moved in candidates:
+            s_old, d_old, s_new, d_new = p_old >> 32, p_old & low, p_new >> 32, p_new & low
+            f_old, f_new = fields.get(d_old), fields.get(d_new)
+            if s_old == removed:
+                if s_new == removed:
+                    continue
+                types = _NEW
+            elif s_new == removed:
+                types = _REMOVED
+            elif d_old and d_old == d_new:
+                continue
+            elif f_old is not None and f_new is not None:
+                types = codec.change_types_between(f_old, f_new)
+                if not types:
+                    continue
+            else:  # a definition is unknown: what the loads in between recorded
+                types = to_types[between(0, moved)[1]]
+            out.append((aid, types, (s_old, d_old or None, f_old), (s_new, d_new or None, f_new)))
         return out
 
     def fingerprints(self, conn: Connection, ids: set[int]) -> dict[int, bytes]:
@@ -180,6 +197,14 @@ class DefinitionReader:
         if len(known) > _DEF_CACHE_LIMIT * 4:
             self._fields = {}
         return {i: f for i in ids if (f := known.get(i)) is not None}
+
+    def _ranks(self) -> dict[int, int]:
+        """Asset id -> position of its key in sorted order, over every key
+        read so far: sorting thousands of changes by an int, not a tuple."""
+        if len(self._rank) != len(self._key_by_id):
+            ordered = sorted(self._key_by_id.items(), key=lambda item: item[1])
+            self._rank = {aid: n for n, (aid, _key) in enumerate(ordered)}
+        return self._rank
 
     def snapshot_at(self, location: str, loaded_at: float) -> dict[AssetKey, AssetDefinition]:
         """Every asset definition known after the load at `loaded_at` (keys
@@ -228,14 +253,21 @@ class DefinitionReader:
                 ).scalar()
                 if only_id is None:
                     return []
-            ends = self._ends(conn, loc, lo, hi, only_id)
             found: list[tuple[int, tuple[ChangeType, ...], _KeyState, _KeyState]] = []
-            for aid, at_lo, at_hi, recorded in ends:
-                old, new = (at_lo, at_hi) if from_at <= to_at else (at_hi, at_lo)
-                types = _types(old, new, recorded)
-                if types is not None:
-                    found.append((aid, types, old, new))
+            if only_id is None and self._long_span(conn, loc, lo, hi):
+                found = self._moved_by_states(conn, loc, lo, hi, forward=from_at <= to_at)
+            else:
+                for aid, at_lo, at_hi, recorded in self._ends(conn, loc, lo, hi, only_id):
+                    old, new = (at_lo, at_hi) if from_at <= to_at else (at_hi, at_lo)
+                    types = _types(old, new, recorded)
+                    if types is not None:
+                        found.append((aid, types, old, new))
             detailed = only is not None or len(found) <= DIFF_DETAIL_LIMIT
+            if not detailed:
+                keys = self.keys(conn, {aid for aid, *_ in found})
+                rank = self._ranks()
+                found.sort(key=lambda row: rank[row[0]])
+                return [_bare_change(keys[aid], types) for aid, types, _o, _n in found]
             defs: dict[int, AssetDefinition] = {}
             if detailed:
                 ids = {st[1] for _a, _t, o, n in found for st in (o, n) if st[1] is not None}
@@ -408,6 +440,29 @@ def _change(
         return change if change is not None and change.change_types else None
     types = tuple(t for t in stored if t not in (ChangeType.NEW, ChangeType.REMOVED))
     return AssetChange(key=key, change_types=types, old=old, new=new)
+
+
+_NEW: tuple[ChangeType, ...] = (ChangeType.NEW,)
+_REMOVED: tuple[ChangeType, ...] = (ChangeType.REMOVED,)
+_MODIFIED_TYPES: list[tuple[ChangeType, ...]] = [
+    tuple(t for t in codec.mask_to_types(mask) if t not in (ChangeType.NEW, ChangeType.REMOVED))
+    for mask in range(1 << len(CHANGE_ORDER))
+]
+"""Recorded type mask -> the modification types in it."""
+
+_BLANK = vars(AssetChange(key=(), change_types=()))
+
+
+def _bare_change(key: AssetKey, types: tuple[ChangeType, ...]) -> AssetChange:
+    """`AssetChange(key=key, change_types=types)`, without the frozen
+    dataclass's field-by-field set-up: a diff across all assets builds
+    thousands of them, and that set-up was a third of its cost."""
+    change = object.__new__(AssetChange)
+    fields = vars(change)
+    fields.update(_BLANK)
+    fields["key"] = key
+    fields["change_types"] = types
+    return change
 
 
 _STATES_MIN_LOADS = 20
