@@ -40,6 +40,7 @@ from desktop_app.sync.derive import derive_rows
 from desktop_app.sync.details import asset_diffs
 
 HISTORY_PAGE = 100
+HISTORY_PAGE_MORE = 500
 DETAIL_BUDGET = 25
 """At most this many assets per location and round get their change types
 from `assetDiffHistory` (one request or more each): those of the newest
@@ -255,16 +256,23 @@ def _fetch(
 def _new_history(
     client: DeploymentClient, location: str, newest: float | None
 ) -> list[LocationLoad]:
-    """History entries newer than `newest`, oldest first."""
+    """History entries newer than `newest`, oldest first. The first page
+    is small (a poll usually finds a load or two); the ones after it are
+    large, for a first sync. A server may cap the large ones at less than
+    asked for: a short page is the last unless it is as long as an earlier one."""
     found: list[LocationLoad] = []
     cursor: str | None = None
+    size, longest = HISTORY_PAGE, 0
     while True:
-        page = client.location_history(location, HISTORY_PAGE, cursor)
+        page = client.location_history(location, size, cursor)
         fresh = [load for load in page if newest is None or load.loaded_at > newest]
         found.extend(fresh)
-        if len(fresh) < len(page) or len(page) < HISTORY_PAGE:
+        short = len(page) < size and (longest == 0 or len(page) < longest)
+        if not page or len(fresh) < len(page) or short:
             break
+        longest = max(longest, len(page))
         cursor = repr(page[-1].loaded_at)
+        size = HISTORY_PAGE_MORE
     found.sort(key=lambda load: load.loaded_at)
     return found
 
