@@ -87,8 +87,10 @@ class DefinitionReader:
         """Asset keys by id; ids never change meaning, so they are kept in memory."""
         missing = [i for i in ids if i not in self._key_by_id]
         if len(missing) > 200:
-            rows = conn.exec_driver_sql("SELECT id, key FROM asset_key")
-            self._key_by_id.update({int(i): codec.key_from_text(t) for i, t in rows})
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            rows = driver.execute("SELECT id, key FROM asset_key").fetchall()
+            self._key_by_id.update(codec.keys_from_texts(rows))
             missing = []
         for start in range(0, len(missing), 900):
             chunk = missing[start : start + 900]
