@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
 import pickle
 import threading
 from multiprocessing.connection import Connection
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 STOP_TIMEOUT = 0.8
 POLL_SECONDS = 0.2
+SYNC_NICENESS = 5
 
 
 class WorkerCrashed(ApiError):  # noqa: N818 (reads as what happened)
@@ -44,6 +46,9 @@ def _serve(conn: Connection, settings: ConnectionSettings, cache_path: str) -> N
     from desktop_app.cache.store import HistoryCache
     from desktop_app.sync.engine import run_once
 
+    if hasattr(os, "nice"):
+        # Background work: on a busy machine the GUI thread gets a core first.
+        os.nice(SYNC_NICENESS)
     client = DeploymentClient(settings)
     cache = HistoryCache.open(Path(cache_path))
 

@@ -25,7 +25,7 @@ class SyncProgress(QObject):
         self.bar.setObjectName("syncProgressBar")
         self.bar.setFormat("Syncing history: %v of %m locations")
         self.bar.setTextVisible(True)
-        self.bar.setMinimumWidth(260)
+        self.bar.setMinimumWidth(300)
         self.bar.hide()
         self.progressed.connect(self._show)
 
