@@ -24,10 +24,11 @@ from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.api.errors import ApiError
 from desktop_app.cache.paths import cache_path_for
 from desktop_app.cache.store import HistoryCache
-from desktop_app.core.assets import AssetKey, key_to_str
-from desktop_app.core.diff import CHANGE_ORDER, ChangeType
+from desktop_app.core.assets import key_to_str
+from desktop_app.core.changes import NetKind, net_changes
 from desktop_app.core.links import commit_url, short_sha
-from desktop_app.core.loads import LoadGroup, LocationLoad, collapse
+from desktop_app.core.loads import LoadAction, LoadGroup, LocationLoad, collapse
+from desktop_app.core.rollback import RollbackNote
 from desktop_app.sync.engine import run_once
 
 TOKEN_ENV = "DAGSTER_CLOUD_API_TOKEN"
@@ -102,8 +103,9 @@ def history(
             err.write("Showing the cached history.\n")
         loads = cache.history(args.location)
         groups = [LoadGroup((load,)) for load in loads] if args.all else collapse(loads)
+        notes = cache.rollback_notes(loads)
         if args.json:
-            json.dump([group_json(g) for g in groups], out, indent=2)
+            json.dump([group_json(g, notes.get(g.head.loaded_at)) for g in groups], out, indent=2)
             out.write("\n")
         else:
             out.write(table(groups))
@@ -118,37 +120,26 @@ def iso(ts: float) -> str:
 
 
 def _assets(loads: Sequence[LocationLoad]) -> dict[str, Any]:
-    """Keys added, removed and changed by the loads of a group (oldest first,
-    so a later change wins)."""
-    added: set[AssetKey] = set()
-    removed: set[AssetKey] = set()
-    changed: dict[AssetKey, set[ChangeType]] = {}
-    for load in reversed(loads):
-        summary = load.summary
-        for key in summary.added:
-            added.add(key)
-            removed.discard(key)
-        for key in summary.removed:
-            removed.add(key)
-            added.discard(key)
-            changed.pop(key, None)
-        for key in summary.modified:
-            if key not in added:
-                changed.setdefault(key, set()).update(summary.change_types.get(key, ()))
+    """Keys added, removed and changed by the loads of a group (the same
+    net changes as the history dialog's Assets cell)."""
+    changes = net_changes(loads)
     return {
-        "added": sorted(key_to_str(k) for k in added),
-        "removed": sorted(key_to_str(k) for k in removed),
+        "added": [key_to_str(c.key) for c in changes if c.kind is NetKind.ADDED],
+        "removed": [key_to_str(c.key) for c in changes if c.kind is NetKind.REMOVED],
         "changed": {
-            key_to_str(k): [str(t) for t in CHANGE_ORDER if t in types]
-            for k, types in sorted(changed.items())
+            key_to_str(c.key): [str(t) for t in c.change_types]
+            for c in changes
+            if c.kind is NetKind.CHANGED
         },
     }
 
 
-def group_json(group: LoadGroup) -> dict[str, Any]:
+def group_json(group: LoadGroup, note: RollbackNote | None = None) -> dict[str, Any]:
+    """One row; a rollback entry also names its target (ISO time) and the
+    reason this computer kept for it (null when none)."""
     head = group.head
     deploy = head.deploy
-    return {
+    data = {
         "loaded_at": iso(head.loaded_at),
         "status": str(head.status),
         "image": deploy.image,
@@ -160,6 +151,11 @@ def group_json(group: LoadGroup) -> dict[str, Any]:
         "count": group.count,
         "assets": _assets(group.loads),
     }
+    if head.action == LoadAction.ROLLBACK:
+        target = head.rollback_target
+        data["rollback_target"] = iso(target) if target is not None else None
+        data["reason"] = note.reason if note is not None else None
+    return data
 
 
 def table(groups: Sequence[LoadGroup]) -> str:

@@ -20,6 +20,7 @@ from desktop_app.api.transport import Transport
 from desktop_app.core.assets import AssetKey
 from desktop_app.core.loads import LocationLoad
 from desktop_app.core.roles import Role, role_from_permissions
+from desktop_app.core.rollback import DeployOutcome
 from desktop_app.core.session import Capabilities, Viewer
 
 TOKEN_HEADER = "Dagster-Cloud-Api-Token"
@@ -80,16 +81,6 @@ class ConnectionSettings:
             segments = [s for s in parts.path.split("/") if s]
             return segments[0] if len(segments) > 1 else None
         return None
-
-
-@dataclass(frozen=True)
-class DeployOutcome:
-    """What a deploy (or rollback) came to; `kind` is the GraphQL `__typename`
-    of the result (or a short word for refusals decided before sending)."""
-
-    ok: bool
-    kind: str
-    message: str
 
 
 class DeploymentClient:

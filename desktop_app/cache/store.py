@@ -9,7 +9,7 @@ caller learns this from `recovered_from` and re-syncs from the server.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,6 @@ from sqlalchemy.engine import Connection, Engine
 from desktop_app.cache import codec, database
 from desktop_app.cache import schema as s
 from desktop_app.cache.definitions import DefinitionReader
-from desktop_app.cache.notes import CLOCK_SLACK, SAME_TIME, RollbackNote, note_for
 from desktop_app.cache.writer import CacheWriter
 from desktop_app.core.assets import AssetDefinition, AssetKey
 from desktop_app.core.diff import (
@@ -30,11 +29,13 @@ from desktop_app.core.diff import (
 )
 from desktop_app.core.loads import (
     AssetHistoryEntry,
+    DeployInfo,
     LoadAction,
     LoadStatus,
     LocationLoad,
     LocationSummary,
 )
+from desktop_app.core.rollback import SAME_TIME, RollbackNote, assign_notes
 from desktop_app.core.session import Capabilities, Viewer
 
 
@@ -223,34 +224,18 @@ class HistoryCache:
             for loaded_at, triggered_at, status, document, display, error in rows
         ]
 
-    # -- rollback notes (see notes.py) -----------------------------------------
+    # -- rollback notes (rules in core.rollback) ----------------------------------
     def rollback_note(self, load: LocationLoad) -> RollbackNote | None:
         """The reason given for the rollback entry `load` (None for other
         entries, and for rollbacks asked for without one or elsewhere)."""
-        target = load.rollback_target
-        if load.action != LoadAction.ROLLBACK or target is None:
-            return None
-        c = s.rollback_note.c
-        with self.engine.connect() as conn:
-            loc = self._location_id(conn, load.location)
-            if loc is None:
-                return None
-            rows = conn.execute(
-                select(s.rollback_note)
-                .where(
-                    c.location_id == loc,
-                    c.target_loaded_at.between(target - SAME_TIME, target + SAME_TIME),
-                    c.submitted_at <= load.loaded_at + CLOCK_SLACK,
-                )
-                .order_by(c.submitted_at.desc())
-                .limit(1)
-            ).all()
-        return note_for(load, (_note(load.location, row) for row in rows))
+        return self.rollback_notes([load]).get(load.loaded_at)
 
     def rollback_notes(self, loads: Sequence[LocationLoad]) -> dict[float, RollbackNote]:
-        """`rollback_note` for a page of one location's history, in one
-        query (none when the page holds no rollback): by `loaded_at`."""
-        rollbacks = [ld for ld in loads if ld.action == LoadAction.ROLLBACK and ld.rollback_target]
+        """`rollback_note` for a page of one location's history (none when
+        the page holds no rollback): by `loaded_at`. Notes are paired with
+        every rollback entry of the location, so a page pairs as the whole
+        history does, and each note explains at most one entry."""
+        rollbacks = [ld for ld in loads if ld.action == LoadAction.ROLLBACK]
         if not rollbacks:
             return {}
         location = rollbacks[0].location
@@ -260,9 +245,40 @@ class HistoryCache:
             if loc is None:
                 return {}
             rows = conn.execute(select(s.rollback_note).where(c.location_id == loc)).all()
-        notes = [_note(location, row) for row in rows]
-        found = {load.loaded_at: note_for(load, notes) for load in rollbacks}
-        return {at: note for at, note in found.items() if note is not None}
+            if not rows:
+                return {}
+            versions = {
+                float(at): DeployInfo.from_document(
+                    codec.loads_json(document), codec.loads_json(display)
+                )
+                for at, document, display in conn.execute(
+                    select(s.load.c.loaded_at, s.load.c.document, s.load.c.display).where(
+                        s.load.c.location_id == loc,
+                        s.load.c.loaded_at.in_([float(row.target_loaded_at) for row in rows]),
+                    )
+                )
+            }
+            # Every rollback entry of the location (few), not just this page's.
+            entries = [
+                LocationLoad(
+                    location=location,
+                    loaded_at=at,
+                    status=LoadStatus(status),
+                    document=codec.loads_json(document),
+                    display_metadata=codec.loads_json(display) or {},
+                )
+                for at, status, document, display in _fetch(
+                    conn,
+                    "SELECT loaded_at, status, document, display FROM load"
+                    " WHERE location_id = ? AND display LIKE '%rollback%'",
+                    (loc,),
+                )
+            ]
+        notes = [_note(location, row, versions) for row in rows]
+        every = {e.loaded_at: e for e in entries if e.action == LoadAction.ROLLBACK}
+        every.update((ld.loaded_at, ld) for ld in rollbacks)
+        paired = assign_notes(every.values(), notes)
+        return {ld.loaded_at: paired[ld.loaded_at] for ld in rollbacks if ld.loaded_at in paired}
 
     # -- definitions (see definitions.py) ------------------------------------
     def snapshot_at(self, location: str, loaded_at: float) -> dict[AssetKey, AssetDefinition]:
@@ -338,13 +354,16 @@ def _fetch(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
     return list(driver.execute(sql, params).fetchall())
 
 
-def _note(location: str, row: Any) -> RollbackNote:
+def _note(location: str, row: Any, versions: Mapping[float, DeployInfo]) -> RollbackNote:
+    target = float(row.target_loaded_at)
+    version = next((v for at, v in versions.items() if abs(at - target) < SAME_TIME), None)
     return RollbackNote(
         location=location,
-        target_loaded_at=float(row.target_loaded_at),
+        target_loaded_at=target,
         reason=str(row.reason),
         requested_by=row.requested_by,
         submitted_at=float(row.submitted_at),
+        target_deploy=version,
     )
 
 

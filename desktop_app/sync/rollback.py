@@ -5,12 +5,45 @@ from __future__ import annotations
 
 import time
 
-from desktop_app.api.client import DeploymentClient, DeployOutcome
-from desktop_app.cache.notes import RollbackNote
+from desktop_app.api.client import DeploymentClient
 from desktop_app.cache.store import HistoryCache
-from desktop_app.core.loads import LoadStatus, is_running_version
-from desktop_app.core.roles import rollback_allowed
+from desktop_app.core.rollback import DeployOutcome, RollbackNote, RollbackRequest
 from desktop_app.core.session import Viewer
+
+
+def send_rollback(
+    client: DeploymentClient, cache: HistoryCache, request: RollbackRequest
+) -> DeployOutcome:
+    """Send the load the user chose, as it is: check the rules on the values
+    the user saw first (an answer, never an exception), then re-submit the
+    entry's `configDocument`; the server checks the role again. Once the
+    server accepted, a non-empty reason is kept as a note for the rollback
+    entry the next sync brings in (runs on the cache writer)."""
+    decision = request.decision()
+    if not decision:
+        return DeployOutcome(False, "Refused", decision.reason)
+    target = request.target
+    if not target.document:
+        return DeployOutcome(
+            False, "NoDocument", "The server kept no location document for that load."
+        )
+    # Stamped before sending, so that the entry the server then records
+    # loads after it (clocks allowing; the pairing has some slack).
+    submitted_at = time.time()
+    outcome = client.submit_document(target.document)
+    reason = request.reason.strip()
+    if outcome.ok and reason:
+        with cache.write() as writer:
+            writer.add_rollback_note(
+                RollbackNote(
+                    location=target.location,
+                    target_loaded_at=target.loaded_at,
+                    reason=reason,
+                    requested_by=request.viewer.email if request.viewer else None,
+                    submitted_at=submitted_at,
+                )
+            )
+    return outcome
 
 
 def rollback(
@@ -21,45 +54,18 @@ def rollback(
     reason: str = "",
     viewer: Viewer | None = None,
 ) -> DeployOutcome:
-    """Check what the user may do first (an answer, never an exception), then
-    re-submit the entry's `configDocument`. The server checks the role again.
-    Once the server accepted, a non-empty `reason` is kept as the note of
-    the rollback entry the next sync brings in (runs on the cache writer)."""
+    """Roll back to the cached load of `location` at `loaded_at`, for callers
+    without a GUI: the newest load comes from the cache and, unless given,
+    the viewer is asked now."""
     target = cache.load_at(location, loaded_at)
     if target is None:
         return DeployOutcome(False, "NotFound", "That load is not in the local history.")
     newest = cache.history(location, limit=1)
-    # The viewer the caller's last round saw (what the user was shown), or
-    # asked now; the cache's may be from another sign-in.
-    caps = client.capabilities()
-    if viewer is None:
-        viewer = client.viewer()
-    decision = rollback_allowed(
-        role=viewer.role_on(location),
-        server_can_deploy=caps.deploy,
-        is_running_version=is_running_version(target, newest[0] if newest else None),
-        load_failed=target.status == LoadStatus.ERROR,
+    request = RollbackRequest(
+        target=target,
+        newest=newest[0] if newest else None,
+        viewer=viewer if viewer is not None else client.viewer(),
+        capabilities=client.capabilities(),
+        reason=reason,
     )
-    if not decision:
-        return DeployOutcome(False, "Refused", decision.reason)
-    if not target.document:
-        return DeployOutcome(
-            False, "NoDocument", "The server kept no location document for that load."
-        )
-    # Stamped before sending, so that the entry the server then records
-    # loads after it (clocks allowing; the lookup has some slack).
-    submitted_at = time.time()
-    outcome = client.submit_document(target.document)
-    reason = reason.strip()
-    if outcome.ok and reason:
-        with cache.write() as writer:
-            writer.add_rollback_note(
-                RollbackNote(
-                    location=location,
-                    target_loaded_at=target.loaded_at,
-                    reason=reason,
-                    requested_by=viewer.email,
-                    submitted_at=submitted_at,
-                )
-            )
-    return outcome
+    return send_rollback(client, cache, request)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction
 
 from desktop_app.core.links import commit_url
-from desktop_app.core.loads import LoadStatus, LocationLoad, is_running_version
-from desktop_app.core.roles import rollback_allowed
+from desktop_app.core.loads import LocationLoad
+from desktop_app.core.rollback import rollback_decision
 from desktop_app.core.session import Capabilities, Viewer
 
 
@@ -43,17 +43,9 @@ def rollback_enabled(ctx: ActionContext) -> Verdict:
     if missing:
         return missing
     assert ctx.load is not None
-    if ctx.capabilities is None:
-        return False, "Waiting for the first sync to learn what this server allows."
-    if ctx.rollback_in_flight:
+    if ctx.capabilities is not None and ctx.rollback_in_flight:
         return False, "A rollback of this location is already running."
-    role = ctx.viewer.role_on(ctx.location) if ctx.viewer else None
-    decision = rollback_allowed(
-        role=role,
-        server_can_deploy=ctx.capabilities.deploy,
-        is_running_version=is_running_version(ctx.load, ctx.newest),
-        load_failed=ctx.load.status == LoadStatus.ERROR,
-    )
+    decision = rollback_decision(ctx.load, ctx.newest, ctx.viewer, ctx.capabilities)
     return decision.allowed, decision.reason
 
 

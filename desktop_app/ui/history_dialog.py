@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-import shiboken6
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -25,12 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.api.client import DeployOutcome
 from desktop_app.core.assets import AssetKey
 from desktop_app.core.links import commit_url
-from desktop_app.core.loads import LoadStatus, LocationLoad
+from desktop_app.core.loads import LocationLoad
+from desktop_app.core.rollback import DeployOutcome, RollbackPreview, rollback_preview
 from desktop_app.sync.details import fill_asset_details
-from desktop_app.sync.rollback import rollback
 from desktop_app.ui import actions as action_specs
 from desktop_app.ui.actions import HISTORY_ACTIONS, ActionContext
 from desktop_app.ui.asset_history_dialog import AssetHistoryDialog
@@ -45,6 +43,7 @@ from desktop_app.ui.history_model import (
 )
 from desktop_app.ui.metadata_dialog import MetadataDialog
 from desktop_app.ui.resources import Icon, icon
+from desktop_app.ui.rollback_controller import RollbackController
 from desktop_app.ui.rollback_dialog import RollbackDialog
 
 log = logging.getLogger(__name__)
@@ -66,20 +65,27 @@ class InitiatedByDelegate(QStyledItemDelegate):
 
 
 class HistoryDialog(QDialog):
-    """Signals: rollback_succeeded(str) with the location, once the server
-    accepted a rollback (the window then syncs at once);
-    rollback_finished(bool, str): ok and a message, after every attempt."""
+    """Signals: rollback_finished(bool, str): ok and a message, after every
+    rollback of this location that the window's controller sent.
 
-    rollback_succeeded = Signal(str)
+    Deleted when closed; the windows it opened (metadata, asset history,
+    rollback confirmation) are its children and close with it."""
+
     rollback_finished = Signal(bool, str)
 
-    def __init__(self, context: AppContext, location: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        context: AppContext,
+        location: str,
+        rollbacks: RollbackController,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.context = context
         self.location = location
-        self.rollback_in_flight = False
+        self.rollbacks = rollbacks
         self._awaiting_rollback = False
-        self.children_dialogs: list[QDialog] = []
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setObjectName("historyDialog")
         self.setWindowTitle(f"{location} — load history")
         self.resize(1260, 640)
@@ -156,6 +162,8 @@ class HistoryDialog(QDialog):
         self.history_actions["copyCommitAction"].triggered.connect(self.copy_commit)
 
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self.refresh_actions())
+        rollbacks.started.connect(self._on_rollback_started)
+        rollbacks.finished.connect(self._on_rollback_finished)
         self.reload()
         self._size_columns()
         if self.model.rowCount():
@@ -281,6 +289,15 @@ class HistoryDialog(QDialog):
             rollback_in_flight=self.rollback_in_flight,
         )
 
+    @property
+    def rollback_in_flight(self) -> bool:
+        return self.rollbacks.in_flight(self.location)
+
+    @property
+    def children_dialogs(self) -> list[QDialog]:
+        """The windows this dialog opened that are still open."""
+        return [d for d in self.findChildren(QDialog) if d.isVisible()]
+
     def refresh_actions(self) -> None:
         ctx = self.action_context()
         for spec in HISTORY_ACTIONS:
@@ -332,7 +349,6 @@ class HistoryDialog(QDialog):
         if row is None:
             return None
         dialog = MetadataDialog(row.head, self, note=row.note)
-        self._keep(dialog)
         dialog.show()
         return dialog
 
@@ -352,25 +368,22 @@ class HistoryDialog(QDialog):
     def open_asset_history(self, key: AssetKey) -> AssetHistoryDialog:
         connection = self.context.connection
         dialog = AssetHistoryDialog(connection.cache, self.location, key, self)
-        self._keep(dialog)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         if connection.cache.lacks_details(self.location, key):
             # Loads seen only in history name this asset without saying how
-            # it changed; the server tells per asset. Ask in the background.
+            # it changed; the server tells per asset. Ask in the background
+            # (the runner drops the answer if the asset window is gone).
             dialog.status_label.setText("Asking the server how older loads changed it…")
 
             def filled(count: object) -> None:
-                if not shiboken6.isValid(dialog):
-                    return
                 dialog.status_label.setText("")
                 if count:
                     dialog.reload()
-                    if shiboken6.isValid(self):
-                        self.reload()
+                    self.reload()
 
             def failed(exc: BaseException) -> None:
-                if shiboken6.isValid(dialog):
-                    dialog.status_label.setText(f"Could not get the details: {exc}")
+                dialog.status_label.setText(f"Could not get the details: {exc}")
 
             self.context.tasks.run_write(
                 "asset details",
@@ -379,6 +392,7 @@ class HistoryDialog(QDialog):
                 ),
                 on_success=filled,
                 on_failure=failed,
+                owner=dialog,
             )
         return dialog
 
@@ -388,69 +402,55 @@ class HistoryDialog(QDialog):
         target = self.current_load()
         if target is None or not self.history_actions["rollbackAction"].isEnabled():
             return None
-        current = next((ld for ld in self.model.loads if ld.status == LoadStatus.LOADED), None)
+        preview = self._preview()
         changes = (
-            self.context.connection.cache.diff(self.location, current.loaded_at, target.loaded_at)
-            if current is not None
+            self.context.connection.cache.diff(
+                self.location, preview.baseline.loaded_at, target.loaded_at
+            )
+            if preview.baseline is not None
             else []
         )
-        dialog = RollbackDialog(self.location, current, target, changes, self)
+        dialog = RollbackDialog(self.location, preview, target, changes, self)
         dialog.confirmed.connect(lambda reason: self.start_rollback(target, reason))
-        self._keep(dialog)
         dialog.open()
         return dialog
 
+    def _preview(self) -> RollbackPreview:
+        """Current and baseline from the loads shown, reading older pages of
+        the cache only when no shown load succeeded."""
+        preview = rollback_preview(self.model.loads)
+        if preview.baseline is None and self.model.total > len(self.model.loads):
+            cache = self.context.connection.cache
+            preview = rollback_preview(cache.history(self.location))
+        return preview
+
     def start_rollback(self, target: LocationLoad, reason: str = "") -> bool:
-        """Send the rollback in the background; False when one is running.
-        A non-empty `reason` is kept in the cache and shown on the rollback
-        entry once the sync brings it in."""
-        if self.rollback_in_flight:
-            return False
-        self.rollback_in_flight = True
+        """Ask the window's rollback controller to send the chosen load;
+        False when a rollback of this location is already in flight (from
+        this dialog or any other) or the rules say no. A non-empty `reason`
+        is kept in the cache and shown on the rollback entry once the sync
+        brings it in."""
+        request = self.rollbacks.request_for(target, self.model.newest, reason)
+        return self.rollbacks.start(request)
+
+    def _on_rollback_started(self, location: str) -> None:
+        if location != self.location:
+            return
         self.refresh_actions()
         self.status_label.setText(f"Rolling back {self.location}…")
-        if reason:
-            log.info("rollback of %s requested: %s", self.location, reason)
-        connection = self.context.connection
-        self.context.tasks.run_write(
-            "rollback",
-            partial(
-                rollback,
-                connection.client,
-                connection.cache,
-                self.location,
-                target.loaded_at,
-                reason,
-            ),
-            on_success=self._on_rollback_done,
-            on_failure=self._on_rollback_error,
-        )
-        return True
 
-    def _on_rollback_done(self, outcome: DeployOutcome) -> None:
-        self.rollback_in_flight = False
+    def _on_rollback_finished(self, location: str, outcome: DeployOutcome) -> None:
+        if location != self.location:
+            return
         self.refresh_actions()
         if outcome.ok:
             self.status_label.setText("Rollback accepted; waiting for the new load…")
             self._awaiting_rollback = True
-            self.rollback_succeeded.emit(self.location)
+        elif outcome.kind == "Failed":
+            self.status_label.setText("Rollback failed.")
         else:
             self.status_label.setText("Rollback refused.")
-            self.context.prompts.error(
-                self,
-                "Rollback refused",
-                f"{self.location} was not rolled back: {outcome.message}",
-            )
         self.rollback_finished.emit(outcome.ok, outcome.message)
-
-    def _on_rollback_error(self, exc: BaseException) -> None:
-        self.rollback_in_flight = False
-        self.refresh_actions()
-        self.status_label.setText("Rollback failed.")
-        self.context.prompts.error(
-            self, "Rollback failed", f"{self.location} was not rolled back: {exc}"
-        )
-        self.rollback_finished.emit(False, str(exc))
 
     # -- cell clicks -------------------------------------------------------------
     def _on_commit_link(self, index: QModelIndex) -> None:
@@ -483,8 +483,3 @@ class HistoryDialog(QDialog):
     def _popup(menu: QMenu, where: QPoint) -> None:
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(where)
-
-    def _keep(self, dialog: QDialog) -> None:
-        self.children_dialogs = [d for d in self.children_dialogs if d.isVisible()]
-        self.children_dialogs.append(dialog)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)

@@ -10,11 +10,12 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 
-from desktop_app.cache.notes import RollbackNote
 from desktop_app.core.assets import AssetKey, key_to_str
+from desktop_app.core.changes import NetKind, net_changes
 from desktop_app.core.diff import ChangeType
 from desktop_app.core.links import commit_url
 from desktop_app.core.loads import LoadGroup, LoadStatus, LocationLoad, collapse
+from desktop_app.core.rollback import RollbackNote
 from desktop_app.ui import formatting
 from desktop_app.ui.columns import Column, Index, RowTableModel
 from desktop_app.ui.resources import status_icon
@@ -55,27 +56,16 @@ class AssetLine:
         return label
 
 
+SIGNS = {NetKind.ADDED: PLUS, NetKind.REMOVED: MINUS, NetKind.CHANGED: TILDE}
+
+
 def all_asset_lines(group: LoadGroup) -> tuple[AssetLine, ...]:
-    """Every key the group's loads added, removed or changed (oldest load
-    first, later loads win), in added, removed, changed order and by key."""
-    state: dict[AssetKey, tuple[str, tuple[ChangeType, ...]]] = {}
-    for load in reversed(group.loads):
-        summary = load.summary
-        for key in summary.added:
-            state[key] = (PLUS, (ChangeType.NEW,))
-        for key in summary.removed:
-            state[key] = (MINUS, (ChangeType.REMOVED,))
-        for key in summary.modified:
-            types = tuple(summary.change_types.get(key, ()))
-            if key in state and state[key][0] == PLUS:
-                continue  # added earlier in the group: still an addition
-            if key in state and state[key][0] == TILDE:
-                types = tuple(dict.fromkeys(state[key][1] + types))
-            state[key] = (TILDE, types)
-    order = {PLUS: 0, MINUS: 1, TILDE: 2}
-    lines = [AssetLine(sign, key, types) for key, (sign, types) in state.items()]
-    lines.sort(key=lambda line: (order[line.sign], line.key or ()))
-    return tuple(lines)
+    """Every key the group's loads added, removed or changed
+    (`core.changes.net_changes`), in added, removed, changed order and by key."""
+    return tuple(
+        AssetLine(SIGNS[change.kind], change.key, change.change_types)
+        for change in net_changes(group.loads)
+    )
 
 
 def asset_lines(group: LoadGroup) -> tuple[AssetLine, ...]:

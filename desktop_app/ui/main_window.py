@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from desktop_app.api.client import ConnectionSettings
 from desktop_app.api.errors import ApiError
 from desktop_app.core.links import commit_url
+from desktop_app.core.rollback import DeployOutcome
 from desktop_app.core.round import RoundResult
 from desktop_app.ui import sync_status
 from desktop_app.ui.connect_dialog import ConnectDialog
@@ -37,6 +38,7 @@ from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.poller import Poller
 from desktop_app.ui.resources import Icon, icon
 from desktop_app.ui.roles import ROW_ROLE, SORT_ROLE
+from desktop_app.ui.rollback_controller import RollbackController
 from desktop_app.ui.sync_progress import SyncProgress
 
 log = logging.getLogger(__name__)
@@ -142,6 +144,10 @@ class MainWindow(QMainWindow):
         self.sync_progress.progressed.connect(self._on_sync_progress)
 
         self._build_menus()
+
+        context.tasks.interrupted.connect(self._on_interrupted)
+        self.rollbacks = RollbackController(context, self)
+        self.rollbacks.finished.connect(self._on_rollback_finished)
 
         self.poller = Poller(context.tasks, self._make_round, context.poll_interval, parent=self)
         self.poller.synced.connect(self._on_synced)
@@ -285,6 +291,11 @@ class MainWindow(QMainWindow):
         self.countdown.start()
         self.round_done.emit(False)
 
+    def _on_interrupted(self, exc: BaseException) -> None:
+        """A worker was told to stop the program (Ctrl+C, `sys.exit`): stop."""
+        log.warning("stopping: %s in a background task", type(exc).__name__)
+        self.close()
+
     def _update_offline_text(self) -> None:
         if self._last_error is None or self.poller.offline_since is None:
             self.countdown.stop()
@@ -331,14 +342,33 @@ class MainWindow(QMainWindow):
     def open_history(self, location: str) -> HistoryDialog:
         dialog = self.history_dialogs.get(location)
         if dialog is None:
-            dialog = HistoryDialog(self.context, location, self)
-            dialog.rollback_succeeded.connect(lambda _location: self.poller.sync_now())
-            dialog.finished.connect(lambda _result: self.history_dialogs.pop(location, None))
+            dialog = HistoryDialog(self.context, location, self.rollbacks, self)
+            # Closing finishes and then deletes it; a dialog deleted with
+            # its parent only reports `destroyed`.
+            forget = partial(self._forget_history, location, dialog)
+            dialog.finished.connect(forget)
+            dialog.destroyed.connect(forget)
             self.history_dialogs[location] = dialog
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()
         return dialog
+
+    def _forget_history(self, location: str, dialog: HistoryDialog, *_args: object) -> None:
+        if self.history_dialogs.get(location) is dialog:
+            del self.history_dialogs[location]
+
+    def _on_rollback_finished(self, location: str, outcome: DeployOutcome) -> None:
+        """Sync at once after an accepted rollback; say why one was not,
+        over its history dialog if that is still open."""
+        if outcome.ok:
+            self.poller.sync_now()
+            return
+        parent = self.history_dialogs.get(location) or self
+        title = "Rollback failed" if outcome.kind == "Failed" else "Rollback refused"
+        self.context.prompts.error(
+            parent, title, f"{location} was not rolled back: {outcome.message}"
+        )
 
     def focus_filter(self) -> None:
         self.filter.setFocus()

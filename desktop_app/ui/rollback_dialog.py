@@ -1,10 +1,16 @@
 """The rollback confirmation: current vs target version, which assets the
 rollback will add, remove or change, an optional reason. Cancel is the
-default button; confirming can only happen once."""
+default button; Enter in the reason field does not close the dialog;
+confirming is the Rollback button or Ctrl+Enter, and happens once.
+
+When the running load failed, "Current" is that failed load (with the
+first line of its error) and the assets are compared with the last load
+that succeeded, saying so."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -20,7 +26,8 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.assets import key_to_str
 from desktop_app.core.diff import AssetChange, ChangeType
-from desktop_app.core.loads import LocationLoad
+from desktop_app.core.loads import LoadStatus, LocationLoad
+from desktop_app.core.rollback import RollbackPreview
 from desktop_app.ui import formatting
 from desktop_app.ui.history_model import MINUS, PLUS, TILDE
 
@@ -35,14 +42,56 @@ def change_line(change: AssetChange) -> str:
     return f"{TILDE} {key_to_str(change.key)}  ({labels})"
 
 
+FIELDS = ("Loaded", "Status", "Commit", "Image")
+
+
 def version_field(load: LocationLoad | None, name: str) -> str:
     if load is None:
         return "—"
     if name == "Loaded":
         return formatting.exact_time(load.loaded_at)
+    if name == "Status":
+        if load.status == LoadStatus.ERROR:
+            return "Failed: " + (formatting.first_line(load.error, 70) or "no message")
+        return "Loaded"
     if name == "Commit":
         return formatting.short_sha(load.deploy.commit_hash) or "—"
     return load.deploy.image or "—"
+
+
+def assets_title(preview: RollbackPreview, changes: list[AssetChange]) -> str:
+    added = sum(1 for c in changes if ChangeType.NEW in c.change_types)
+    removed = sum(1 for c in changes if ChangeType.REMOVED in c.change_types)
+    changed = len(changes) - added - removed
+    counts = (
+        f"{added} added, {removed} removed, {changed} changed"
+        if changes
+        else "no definition changes"
+    )
+    if not preview.current_failed:
+        return f"Assets: {counts}"
+    if preview.baseline is None:
+        return "Assets: no load of this location succeeded to compare with"
+    when = formatting.exact_time(preview.baseline.loaded_at)
+    return f"Assets, compared with the last successful load ({when}): {counts}"
+
+
+def _plain(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+class _KeepEnter(QObject):
+    """Swallows a plain Enter in the reason field: it would press the
+    dialog's default button (Cancel) and lose the reason."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            plain = not event.modifiers() & Qt.KeyboardModifier.ControlModifier
+            if plain and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                return True
+        return False
 
 
 class RollbackDialog(QDialog):
@@ -53,46 +102,57 @@ class RollbackDialog(QDialog):
     def __init__(
         self,
         location: str,
-        current: LocationLoad | None,
+        preview: RollbackPreview,
         target: LocationLoad,
         changes: list[AssetChange],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setObjectName("rollbackDialog")
         self.setWindowTitle(f"Roll back {location}?")
         self.resize(560, 480)
         self.location = location
         self.target = target
+        self.preview = preview
+        self.current = preview.current
         self.changes = changes
         self._sent = False
 
         layout = QVBoxLayout(self)
         layout.addWidget(
-            QLabel(
-                f"Deploy the version of <b>{location}</b> loaded at "
+            _plain(
+                f"Deploy the version of {location} loaded at "
                 f"{formatting.exact_time(target.loaded_at)} again."
             )
         )
 
         versions = QGroupBox("Versions")
         grid = QGridLayout(versions)
-        for column, title in enumerate(("", "Current", "Target")):
-            grid.addWidget(QLabel(f"<b>{title}</b>"), 0, column)
-        for number, name in enumerate(("Loaded", "Commit", "Image"), start=1):
-            grid.addWidget(QLabel(name), number, 0)
-            grid.addWidget(QLabel(version_field(current, name)), number, 1)
-            grid.addWidget(QLabel(version_field(target, name)), number, 2)
+        current_title = "Current (failed)" if preview.current_failed else "Current"
+        self.current_fields: dict[str, QLabel] = {}
+        for column, title in enumerate(("", current_title, "Target")):
+            header = _plain(title)
+            font = header.font()
+            font.setBold(True)
+            header.setFont(font)
+            grid.addWidget(header, 0, column)
+        for number, name in enumerate(FIELDS, start=1):
+            grid.addWidget(_plain(name), number, 0)
+            current = _plain(version_field(preview.current, name))
+            current.setObjectName(f"rollbackCurrent{name}")
+            current.setWordWrap(True)
+            if name == "Status" and preview.current is not None and preview.current.error:
+                current.setToolTip(preview.current.error)
+            self.current_fields[name] = current
+            grid.addWidget(current, number, 1)
+            grid.addWidget(_plain(version_field(target, name)), number, 2)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
         layout.addWidget(versions)
 
-        added = sum(1 for c in changes if ChangeType.NEW in c.change_types)
-        removed = sum(1 for c in changes if ChangeType.REMOVED in c.change_types)
-        changed = len(changes) - added - removed
-        assets = QGroupBox(
-            f"Assets: {added} added, {removed} removed, {changed} changed"
-            if changes
-            else "Assets: no definition changes"
-        )
+        assets = QGroupBox(assets_title(preview, changes))
+        assets.setObjectName("rollbackAssets")
         assets_layout = QVBoxLayout(assets)
         self.change_list = QListWidget()
         self.change_list.setObjectName("rollbackChanges")
@@ -104,6 +164,8 @@ class RollbackDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setObjectName("rollbackReason")
         self.reason.setPlaceholderText("Why roll back? e.g. orders job fails since 14:02")
+        self._keep_enter = _KeepEnter(self)
+        self.reason.installEventFilter(self._keep_enter)
         layout.addWidget(self.reason)
 
         self.buttons = QDialogButtonBox()
@@ -121,6 +183,10 @@ class RollbackDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        self.rollback_button.setToolTip("Roll back (Ctrl+Enter)")
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(self.accept)
         self.cancel_button.setFocus()
 
     def accept(self) -> None:

@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.api.errors import Unauthorized
 from desktop_app.core.loads import LoadStatus
+from desktop_app.core.roles import Role
 from desktop_app.server.demo import DEMO_USERS
 from desktop_app.server.runner import EmbeddedServer
 from desktop_app.ui.main_window import MainWindow
@@ -99,9 +100,9 @@ def test_viewer_rollback_against_the_api_changes_nothing(
 def test_refused_rollback_is_reported_and_changes_nothing(
     qtbot: QtBot, open_app: OpenApp, demo_server: EmbeddedServer
 ) -> None:
-    """The cached role still says Editor (no sync since) but the token now
-    is a viewer's: the rollback is refused with a clear message, and
-    neither the cache nor the server's history changes."""
+    """The last round said Editor, but the server has since demoted the
+    user (no round since): the rollback is refused by the server with a
+    clear message, and neither the cache nor the server's history changes."""
     assert demo_server.url is not None
     window = open_app(demo_server.url)
     dialog = window.open_history(LOCATION)
@@ -109,8 +110,7 @@ def test_refused_rollback_is_reported_and_changes_nothing(
     target = older_version(dialog)
     before = len(dialog.model.loads)
     window.poller.stop()
-    viewer = ConnectionSettings(url=demo_server.url, token=DEMO_USERS["viewer@example.com"][1])
-    window.connect_to(viewer, None)
+    demo_server.add_user("editor@example.com", Role.VIEWER)
     prompts = window.context.prompts
     assert isinstance(prompts, RecordingPrompts)
     with qtbot.waitSignal(dialog.rollback_finished, timeout=15000) as finished:
@@ -121,10 +121,11 @@ def test_refused_rollback_is_reported_and_changes_nothing(
     assert kind == "error"
     assert title.startswith("Rollback")
     assert LOCATION in text
+    assert "Viewer" in text
     assert len(window.context.connection.cache.history(LOCATION)) == before
     window.poller.start()
     with qtbot.waitSignal(window.round_done, timeout=15000):
         pass
     assert len(window.context.connection.cache.history(LOCATION)) == before
-    assert window.viewer_label.text() == "viewer@example.com (Viewer)"
+    assert window.viewer_label.text() == "editor@example.com (Viewer)"
     dialog.close()

@@ -9,9 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox
 from pytestqt.qtbot import QtBot
 
-from desktop_app.api.client import ConnectionSettings
 from desktop_app.cache.store import HistoryCache
-from desktop_app.server.demo import DEMO_USERS
+from desktop_app.core.roles import Role
 from desktop_app.server.runner import EmbeddedServer
 from desktop_app.ui.history_dialog import HistoryDialog
 from desktop_app.ui.main_window import MainWindow
@@ -107,14 +106,13 @@ def test_without_a_reason_nothing_is_shown(
 def test_a_refused_rollback_records_no_reason(
     qtbot: QtBot, open_app: OpenApp, demo_server: EmbeddedServer
 ) -> None:
-    """The cached role says Editor but the token now is a viewer's."""
+    """The last round said Editor; the server has demoted the user since."""
     assert demo_server.url is not None
     window = open_app(demo_server.url)
     dialog = window.open_history(LOCATION)
     target = older_version(dialog)
     window.poller.stop()
-    viewer = ConnectionSettings(url=demo_server.url, token=DEMO_USERS["viewer@example.com"][1])
-    window.connect_to(viewer, None)
+    demo_server.add_user("editor@example.com", Role.VIEWER)
     with qtbot.waitSignal(dialog.rollback_finished, timeout=15000) as finished:
         assert dialog.start_rollback(target, "should not be kept")
     assert finished.args[0] is False
