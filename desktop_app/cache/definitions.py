@@ -456,6 +456,7 @@ _MODIFIED_TYPES: list[tuple[ChangeType, ...]] = [
 ]
 """Recorded type mask -> the modification types in it."""
 
+
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while a diff builds its objects (none of

@@ -88,8 +88,16 @@ class CacheWriter:
                     self._asset_ids[texts[text]] = int(ident)
         return self._asset_ids
 
-    def definition_ids(self, definitions: Iterable[AssetDefinition]) -> dict[bytes, int]:
-        by_hash = {codec.definition_hash(d): d for d in definitions}
+    def definition_ids(
+        self, definitions: Iterable[AssetDefinition] | Mapping[bytes, AssetDefinition]
+    ) -> dict[bytes, int]:
+        """Ids of definitions (stored when new); given a mapping, its keys
+        are their hashes, already computed."""
+        by_hash = (
+            dict(definitions)
+            if isinstance(definitions, Mapping)
+            else {codec.definition_hash(d): d for d in definitions}
+        )
         missing = [h for h in by_hash if h not in self._def_ids]
         if missing:
             self.conn.execute(
@@ -165,42 +173,59 @@ class CacheWriter:
 
     # -- writes ----------------------------------------------------------------
     def add_load(self, load: LocationLoad, rows: Iterable[ChangeRow]) -> None:
+        # Straight through the driver, in the transaction SQLAlchemy began: a
+        # first sync writes thousands of loads and 100,000 rows, where
+        # compiling statements cost more than SQLite itself.
         loc = self.location_id(load.location)
-        self.conn.execute(
-            s.load.insert().values(
-                location_id=loc,
-                loaded_at=load.loaded_at,
-                triggered_at=load.triggered_at,
-                status=str(load.status),
-                document=codec.dumps(dict(load.document) if load.document else None),
-                display=codec.dumps(dict(load.display_metadata)),
-                error=load.error,
-            )
+        driver = self.conn.connection.driver_connection
+        assert driver is not None
+        driver.execute(
+            "INSERT INTO load (location_id, loaded_at, triggered_at, status, document,"
+            " display, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                loc,
+                load.loaded_at,
+                load.triggered_at,
+                str(load.status),
+                codec.dumps(dict(load.document) if load.document else None),
+                codec.dumps(dict(load.display_metadata)),
+                load.error,
+            ),
         )
         rows = list(rows)
         if not rows:
             return
         asset_ids = self.asset_ids(r.key for r in rows)
-        def_ids = self.definition_ids(r.definition for r in rows if r.definition is not None)
+        hashes = [
+            codec.definition_hash(r.definition) if r.definition is not None else None for r in rows
+        ]
+        def_ids = self.definition_ids(
+            {
+                h: r.definition
+                for h, r in zip(hashes, rows, strict=True)
+                if h is not None and r.definition is not None
+            }
+        )
         values = [
             {
                 "location_id": loc,
                 "asset_id": asset_ids[r.key],
                 "loaded_at": load.loaded_at,
                 "state": r.state,
-                "def_id": (
-                    def_ids[codec.definition_hash(r.definition)]
-                    if r.definition is not None
-                    else None
-                ),
+                "def_id": def_ids[digest] if digest is not None else None,
                 "changed": int(r.changed),
                 "types": codec.types_to_mask(r.types),
                 "tally": 0,
             }
-            for r in rows
+            for r, digest in zip(rows, hashes, strict=True)
         ]
         self._track(loc, load.loaded_at, values)
-        self.conn.execute(s.asset_change.insert(), values)
+        driver.executemany(
+            "INSERT INTO asset_change (location_id, asset_id, loaded_at, state, def_id,"
+            " changed, types, tally) VALUES (:location_id, :asset_id, :loaded_at, :state,"
+            " :def_id, :changed, :types, :tally)",
+            values,
+        )
 
     def _track(self, loc: int, loaded_at: float, values: list[dict[str, Any]]) -> None:
         """Fill in the rows' tallies and keep the location's key states,
