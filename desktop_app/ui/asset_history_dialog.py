@@ -3,6 +3,9 @@ old → new."""
 
 from __future__ import annotations
 
+import html
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -54,6 +57,7 @@ class AssetHistoryDialog(QDialog):
 
         bottom = QHBoxLayout()
         self.status_label = QLabel()
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         self.status_label.setObjectName("assetHistoryStatus")
         bottom.addWidget(self.status_label, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -67,6 +71,7 @@ class AssetHistoryDialog(QDialog):
         self.model.set_entries(self.cache.asset_history(self.location, self.key))
         count = len({row.loaded_at for row in self.model.rows})
         self.heading.setText(
-            f"<b>{key_to_str(self.key)}</b> in {self.location}: changed by {count} "
+            f"<b>{html.escape(key_to_str(self.key))}</b> in {html.escape(self.location)}:"
+            f" changed by {count} "
             f"load{'s' if count != 1 else ''}"
         )

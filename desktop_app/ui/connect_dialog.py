@@ -166,6 +166,7 @@ class ConnectDialog(QDialog):
             lambda: probe(settings),
             on_success=self._on_probe,
             on_failure=self._on_probe_failed,
+            owner=self,
         )
         return True
 

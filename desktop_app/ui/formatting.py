@@ -32,14 +32,18 @@ def short_clock(ts: float) -> str:
     return datetime.fromtimestamp(ts).strftime("%H:%M")
 
 
-def when(ts: float | None) -> str:
-    """Compact absolute time: today's times without the date."""
+def when(ts: float | None, now: float | None = None) -> str:
+    """Compact absolute time: today's times without the date, other days
+    without the year when it is this year's."""
     if ts is None:
         return ""
     moment = datetime.fromtimestamp(ts)
-    if moment.date() == datetime.now().date():
+    today = datetime.fromtimestamp(time.time() if now is None else now)
+    if moment.date() == today.date():
         return moment.strftime("%H:%M:%S")
-    return moment.strftime("%b %d, %H:%M")
+    if moment.year == today.year:
+        return moment.strftime("%b %d, %H:%M")
+    return moment.strftime("%b %d %Y, %H:%M")
 
 
 def relative(ts: float | None, now: float | None = None) -> str:

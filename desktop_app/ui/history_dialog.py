@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
+    QMenuBar,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -30,6 +31,7 @@ from desktop_app.core.loads import LocationLoad
 from desktop_app.core.rollback import DeployOutcome, RollbackPreview, rollback_preview
 from desktop_app.sync.details import fill_asset_details
 from desktop_app.ui import actions as action_specs
+from desktop_app.ui import formatting
 from desktop_app.ui.actions import HISTORY_ACTIONS, ActionContext
 from desktop_app.ui.asset_history_dialog import AssetHistoryDialog
 from desktop_app.ui.context import AppContext
@@ -47,6 +49,14 @@ from desktop_app.ui.rollback_controller import RollbackController
 from desktop_app.ui.rollback_dialog import RollbackDialog
 
 log = logging.getLogger(__name__)
+
+SHORTCUTS: dict[str, str | QKeySequence.StandardKey] = {
+    "viewMetadataAction": "Ctrl+I",
+    "rollbackAction": "Ctrl+Shift+R",
+    "openCommitAction": "Ctrl+Shift+O",
+    "copyCommitAction": QKeySequence.StandardKey.Copy,
+}
+"""Built into key sequences only once a QApplication exists."""
 
 
 class InitiatedByDelegate(QStyledItemDelegate):
@@ -94,6 +104,10 @@ class HistoryDialog(QDialog):
         top = QHBoxLayout()
         self.heading = QLabel()
         self.heading.setObjectName("historyHeading")
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        bold = self.heading.font()
+        bold.setBold(True)
+        self.heading.setFont(bold)
         top.addWidget(self.heading, 1)
         self.collapse_box = QCheckBox("Collapse similar entries")
         self.collapse_box.setObjectName("collapseCheckBox")
@@ -142,6 +156,7 @@ class HistoryDialog(QDialog):
         bottom = QHBoxLayout()
         self.status_label = QLabel()
         self.status_label.setObjectName("historyStatus")
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         bottom.addWidget(self.status_label, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -155,12 +170,14 @@ class HistoryDialog(QDialog):
             self.history_actions[spec.object_name] = action
             self.addAction(action)
         self.history_actions["rollbackAction"].setIcon(icon(Icon.ROLLBACK))
-        self.history_actions["copyCommitAction"].setShortcut(QKeySequence.StandardKey.Copy)
+        for name, keys in SHORTCUTS.items():
+            self.history_actions[name].setShortcut(QKeySequence(keys))
         self.history_actions["viewMetadataAction"].triggered.connect(self.view_metadata)
         self.history_actions["rollbackAction"].triggered.connect(self.request_rollback)
         self.history_actions["openCommitAction"].triggered.connect(self.open_commit)
         self.history_actions["copyCommitAction"].triggered.connect(self.copy_commit)
 
+        self._build_menu(layout)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self.refresh_actions())
         rollbacks.started.connect(self._on_rollback_started)
         rollbacks.finished.connect(self._on_rollback_finished)
@@ -169,6 +186,27 @@ class HistoryDialog(QDialog):
         if self.model.rowCount():
             self.table.selectRow(0)
         self.table.setFocus()
+
+    def _build_menu(self, layout: QVBoxLayout) -> None:
+        """A "History" menu with every action and its shortcut, so the
+        keyboard reaches rollback without a context-menu key."""
+        bar = QMenuBar(self)
+        menu = bar.addMenu("&History")
+        menu.setObjectName("historyMenu")
+        menu.setToolTipsVisible(True)
+        menu.aboutToShow.connect(self.refresh_actions)
+        for name in ("viewMetadataAction", "rollbackAction"):
+            menu.addAction(self.history_actions[name])
+        menu.addSeparator()
+        for name in ("openCommitAction", "copyCommitAction"):
+            menu.addAction(self.history_actions[name])
+        menu.addSeparator()
+        close = menu.addAction("&Close")
+        close.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        close.triggered.connect(self.reject)
+        self.menu_bar = bar
+        self.history_menu = menu
+        layout.setMenuBar(bar)
 
     # -- content ---------------------------------------------------------------
     def reload(self) -> None:
@@ -201,7 +239,10 @@ class HistoryDialog(QDialog):
 
     def _update_heading(self) -> None:
         total = self.model.total
-        text = f"<b>{self.location}</b> — {total} load{'s' if total != 1 else ''}"
+        text = f"{self.location} — {total} load{'s' if total != 1 else ''}"
+        newest = self.model.newest
+        if newest is not None:
+            text += f", newest {formatting.exact_time(newest.loaded_at)}"
         rows, read = self.model.rowCount(), len(self.model.loads)
         if self.model.collapsed and rows != read:
             text += f" ({read} shown in {rows} rows)" if read < total else f" in {rows} rows"
@@ -289,6 +330,15 @@ class HistoryDialog(QDialog):
             rollback_in_flight=self.rollback_in_flight,
         )
 
+    def done(self, result: int) -> None:
+        """Closing (Close, Escape, the window's close button, the main
+        window quitting) closes the windows this dialog opened, at once;
+        deletion follows (WA_DeleteOnClose)."""
+        for child in self.findChildren(QDialog):
+            if child.isVisible():
+                child.close()
+        super().done(result)
+
     @property
     def rollback_in_flight(self) -> bool:
         return self.rollbacks.in_flight(self.location)
@@ -348,7 +398,7 @@ class HistoryDialog(QDialog):
         row = self.current_group()
         if row is None:
             return None
-        dialog = MetadataDialog(row.head, self, note=row.note)
+        dialog = MetadataDialog(row.head, self, note=row.note, show_load=self.select_load)
         dialog.show()
         return dialog
 

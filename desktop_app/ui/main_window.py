@@ -3,12 +3,13 @@ bar, and the menus (connect, switch demo user, sync now)."""
 
 from __future__ import annotations
 
+import html
 import logging
 import time
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,7 +29,7 @@ from desktop_app.api.errors import ApiError
 from desktop_app.core.links import commit_url
 from desktop_app.core.rollback import DeployOutcome
 from desktop_app.core.round import RoundResult
-from desktop_app.ui import sync_status
+from desktop_app.ui import sync_status, tray
 from desktop_app.ui.connect_dialog import ConnectDialog
 from desktop_app.ui.context import AppContext, Connection
 from desktop_app.ui.credentials import SavedConnection
@@ -40,6 +41,8 @@ from desktop_app.ui.resources import Icon, icon
 from desktop_app.ui.roles import ROW_ROLE, SORT_ROLE
 from desktop_app.ui.rollback_controller import RollbackController
 from desktop_app.ui.sync_progress import SyncProgress
+from desktop_app.ui.tray import Tray
+from desktop_app.ui.unseen_events import UnseenEvents
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +84,13 @@ class MainWindow(QMainWindow):
         self.banner_text = QLabel(self.banner)
         self.banner_text.setObjectName("offlineBannerText")
         self.banner_text.setWordWrap(True)
+        self.banner_text.setTextFormat(Qt.TextFormat.PlainText)  # server messages
         banner_layout.addWidget(self.banner_text, 1)
         self.banner.hide()
         layout.addWidget(self.banner)
+
+        self.unseen = UnseenEvents(context.notifier, central)
+        layout.addWidget(self.unseen)
 
         self.heading = QLabel(central)
         self.heading.setObjectName("deploymentHeading")
@@ -134,8 +141,10 @@ class MainWindow(QMainWindow):
 
         self.sync_label = QLabel("Starting…")
         self.sync_label.setObjectName("syncStatusLabel")
+        self.sync_label.setTextFormat(Qt.TextFormat.PlainText)
         self.viewer_label = QLabel()
         self.viewer_label.setObjectName("viewerLabel")
+        self.viewer_label.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addWidget(self.sync_label, 1)
         self.statusBar().addPermanentWidget(self.viewer_label)
         self.sync_progress = SyncProgress(self)
@@ -143,6 +152,14 @@ class MainWindow(QMainWindow):
         # Each location written during a round shows in the table at once.
         self.sync_progress.progressed.connect(self._on_sync_progress)
 
+        self.tray: Tray | None = None
+        self._quitting = False
+        if tray.system_tray_available():
+            self.tray = Tray(self)
+            self.tray.open_requested.connect(self.bring_to_front)
+            self.tray.pause_toggled.connect(self.set_paused)
+            self.tray.quit_requested.connect(self.quit)
+        context.notifier.attach(self, self.tray)
         self._build_menus()
 
         context.tasks.interrupted.connect(self._on_interrupted)
@@ -174,10 +191,22 @@ class MainWindow(QMainWindow):
         self.sync_action.setShortcut(QKeySequence.StandardKey.Refresh)
         self.sync_action.triggered.connect(self.poller_sync_now)
         file_menu.addAction(self.sync_action)
+        self.pause_action = QAction("&Pause polling", self)
+        self.pause_action.setObjectName("pausePollingAction")
+        self.pause_action.setCheckable(True)
+        self.pause_action.toggled.connect(self.set_paused)
+        file_menu.addAction(self.pause_action)
+        self.tray_action = QAction("&Keep running in the tray when closed", self)
+        self.tray_action.setObjectName("closeToTrayAction")
+        self.tray_action.setCheckable(True)
+        self.tray_action.setEnabled(self.tray is not None)
+        if self.tray is None:
+            self.tray_action.setToolTip("This desktop has no system tray.")
+        file_menu.addAction(self.tray_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+        quit_action.triggered.connect(self.quit)
         file_menu.addAction(quit_action)
 
         view_menu = self.menuBar().addMenu("&View")
@@ -228,7 +257,7 @@ class MainWindow(QMainWindow):
     def load_from_cache(self) -> None:
         connection = self.context.connection
         self.setWindowTitle(f"Deployment — {connection.label}")
-        self.heading.setText(f"<b>Code locations</b> — {connection.label}")
+        self.heading.setText(f"<b>Code locations</b> — {html.escape(connection.label)}")
         if connection.round is not None:
             self.show_round(connection.round)
             return
@@ -241,9 +270,11 @@ class MainWindow(QMainWindow):
         )
 
     def show_round(self, result: RoundResult) -> None:
-        """Show what a round learned: the table and who is signed in."""
+        """Show what a round learned: the table, who is signed in, health."""
         self.model.set_locations(list(result.locations))
         self.viewer_label.setText(result.viewer.describe())
+        if self.tray is not None:
+            self.tray.set_health(result.failing)
 
     # -- polling ---------------------------------------------------------------
     def _make_round(self) -> Any:
@@ -426,11 +457,19 @@ class MainWindow(QMainWindow):
             action.setChecked(key == email)
 
     def open_connect_dialog(self) -> ConnectDialog:
+        if self.connect_dialog is not None:
+            self.connect_dialog.close()
         dialog = ConnectDialog(self.context.tasks, self.context.credentials.load(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._on_connect_accepted(dialog))
+        dialog.destroyed.connect(partial(self._forget_connect_dialog, dialog))
         self.connect_dialog = dialog
         dialog.open()
         return dialog
+
+    def _forget_connect_dialog(self, dialog: ConnectDialog, *_args: object) -> None:
+        if self.connect_dialog is dialog:
+            self.connect_dialog = None
 
     def _on_connect_accepted(self, dialog: ConnectDialog) -> None:
         settings = dialog.settings()
@@ -450,15 +489,33 @@ class MainWindow(QMainWindow):
         self._check_demo_user()
 
     # -- window life ---------------------------------------------------------------
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.WindowStateChange:
-            if self.isMinimized():
-                self.poller.pause()
-            else:
-                self.poller.resume()
-        super().changeEvent(event)
+    # Polling goes on while the window is minimized or hidden (in the tray):
+    # failures are noticed and alerted in the background.
+    def set_paused(self, paused: bool) -> None:
+        """Pause or resume polling (File menu, tray menu)."""
+        if paused:
+            self.poller.pause()
+        else:
+            self.poller.resume()
+        for action in (self.pause_action, self.tray.pause_action if self.tray else None):
+            if action is not None and action.isChecked() != paused:
+                action.setChecked(paused)
+
+    def bring_to_front(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def quit(self) -> None:
+        """Close for good, even when closing would leave the app in the tray."""
+        self._quitting = True
+        self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.tray is not None and self.tray_action.isChecked() and not self._quitting:
+            event.ignore()
+            self.hide()
+            return
         self.shutdown()
         super().closeEvent(event)
 
@@ -477,6 +534,7 @@ class MainWindow(QMainWindow):
         if self.connect_dialog is not None:
             self.connect_dialog.close()
         self.context.notifier.close()
+        self.tray = None
         self.context.tasks.shutdown()
         self.context.close_retired()
         connection = self.context.connection

@@ -28,7 +28,7 @@ RoundFactory = Callable[[], Callable[[], Any]]
 class Poller(QObject):
     """Signals:
     round_started(): a round was submitted.
-    synced(object): a round succeeded; the `SyncResult`.
+    synced(object): a round succeeded; its `RoundResult`.
     failed(object, float): a round failed; the exception and the retry delay (s).
     """
 
@@ -86,7 +86,7 @@ class Poller(QObject):
         self._timer.stop()
 
     def pause(self) -> None:
-        """Stop ticking (window minimized) but keep state."""
+        """Stop ticking (the user paused polling) but keep state."""
         if not self._paused:
             self._paused = True
             self._timer.stop()

@@ -3,21 +3,39 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 
 class Prompts:
-    """Blocking message boxes (production). Methods return what the user chose."""
+    """Blocking message boxes (production). Methods return what the user
+    chose. Texts often carry a server's message, so they are shown as plain
+    text, never as markup."""
+
+    def _ask(
+        self,
+        parent: QWidget | None,
+        kind: QMessageBox.Icon,
+        title: str,
+        text: str,
+        buttons: QMessageBox.StandardButton = QMessageBox.StandardButton.Ok,
+        default: QMessageBox.StandardButton = QMessageBox.StandardButton.Ok,
+    ) -> int:
+        box = QMessageBox(kind, title, text, buttons, parent)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setDefaultButton(default)
+        return box.exec()
 
     def error(self, parent: QWidget | None, title: str, text: str) -> None:
-        QMessageBox.critical(parent, title, text)
+        self._ask(parent, QMessageBox.Icon.Critical, title, text)
 
     def info(self, parent: QWidget | None, title: str, text: str) -> None:
-        QMessageBox.information(parent, title, text)
+        self._ask(parent, QMessageBox.Icon.Information, title, text)
 
     def confirm(self, parent: QWidget | None, title: str, text: str) -> bool:
-        answer = QMessageBox.question(
+        answer = self._ask(
             parent,
+            QMessageBox.Icon.Question,
             title,
             text,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,

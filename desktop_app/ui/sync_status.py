@@ -30,7 +30,7 @@ def status_text(state: Offline, now: float) -> str:
     """'Offline since 12:01 — retrying in 20 s' and its kin."""
     retry = ""
     if state.paused:
-        retry = " — paused while minimized"
+        retry = " — polling paused"
     elif state.next_attempt_at is not None:
         seconds = max(0, round(state.next_attempt_at - now))
         retry = f" — retrying in {seconds} s" if seconds else " — retrying now"

@@ -36,7 +36,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 log = logging.getLogger(__name__)
 
-SHUTDOWN_GRACE = 0.5
+SHUTDOWN_GRACE = 0.3
 """Seconds `shutdown()` waits for running work before it returns anyway."""
 
 

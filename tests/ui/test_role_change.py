@@ -3,12 +3,13 @@ bar and the rollback action within one round, down and up."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 
 from pytestqt.qtbot import QtBot
 
-from desktop_app.core.roles import Role
 from desktop_app.server.runner import EmbeddedServer
 from desktop_app.ui.main_window import MainWindow
 from tests.ui.helpers import older_version
@@ -16,6 +17,30 @@ from tests.ui.helpers import older_version
 OpenApp = Callable[..., MainWindow]
 LOCATION = "analytics_core"
 EMAIL = "editor@example.com"
+
+
+def _user_add(server: EmbeddedServer, role: str) -> None:
+    """`desktop-app server user add` on the existing user: changes its role."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "desktop_app",
+            "server",
+            "user",
+            "add",
+            EMAIL,
+            "--role",
+            role,
+            "--db",
+            server.storage.url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def _one_round(qtbot: QtBot, window: MainWindow) -> None:
@@ -35,14 +60,14 @@ def test_demoted_then_promoted_user_follows_within_one_round(
     assert window.viewer_label.text() == f"{EMAIL} (Editor)"
     assert rollback.isEnabled()
 
-    demo_server.add_user(EMAIL, Role.VIEWER)  # the app's token stays valid
+    _user_add(demo_server, "viewer")  # the app's token stays valid
     _one_round(qtbot, window)
     assert window.viewer_label.text() == f"{EMAIL} (Viewer)"
     assert not rollback.isEnabled()
     assert "Viewer" in rollback.toolTip()
     assert dialog.request_rollback() is None
 
-    demo_server.add_user(EMAIL, Role.EDITOR)
+    _user_add(demo_server, "editor")
     _one_round(qtbot, window)
     assert window.viewer_label.text() == f"{EMAIL} (Editor)"
     assert rollback.isEnabled()

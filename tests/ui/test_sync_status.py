@@ -32,7 +32,7 @@ def test_offline_counts_down_to_the_retry() -> None:
     assert status_text(state, SINCE + 10) == "Offline since 12:01 — retrying in 20 s"
     assert status_text(state, SINCE + 30) == "Offline since 12:01 — retrying now"
     paused = _state(Unreachable("x"), paused=True)
-    assert status_text(paused, SINCE) == "Offline since 12:01 — paused while minimized"
+    assert status_text(paused, SINCE) == "Offline since 12:01 — polling paused"
 
 
 def test_banner_says_since_when_and_how_old_the_data_is() -> None:
