@@ -101,7 +101,9 @@ def run(quick: bool, skip_gui: bool, work: Path, scale: int = 1) -> dict[str, An
         if not skip_gui:
             from desktop_app.bench import gui
 
-            figures.update(gui.measure(url, token, cache_dir, dataset.LARGEST))
+            figures.update(
+                gui.measure(url, token, cache_dir, dataset.LARGEST, sync_timeout=600.0 * scale)
+            )
         else:
             figures.update(client_bench.full_sync(url, token, cache_dir))
         page_rows = figures.get("history_rows_read")

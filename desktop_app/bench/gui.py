@@ -32,7 +32,9 @@ def _wait(app: QApplication, done: list[Any], timeout: float) -> None:
         raise TimeoutError("the sync round did not finish in time")
 
 
-def measure(url: str, token: str, cache_dir: Path, location: str) -> dict[str, Any]:
+def measure(
+    url: str, token: str, cache_dir: Path, location: str, sync_timeout: float = 600.0
+) -> dict[str, Any]:
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     window = create_main_window(
@@ -63,7 +65,7 @@ def measure(url: str, token: str, cache_dir: Path, location: str) -> dict[str, A
     began = time.perf_counter()
     cpu_began = time.process_time()
     window.show()
-    _wait(app, done, timeout=600)
+    _wait(app, done, timeout=sync_timeout)
     sync_seconds = time.perf_counter() - began
     # What the GUI process itself spent meanwhile (the sync runs elsewhere):
     # stalls beyond it are the machine's scheduler, not our work.
