@@ -10,7 +10,6 @@ task pool and the embedded server.
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import os
 import sys
@@ -25,6 +24,7 @@ from desktop_app.cache.paths import cache_path_for
 from desktop_app.cache.store import CacheBusy, HistoryCache
 from desktop_app.cli import TOKEN_ENV, parse_gui_args, version
 from desktop_app.core.roles import Role
+from desktop_app.sync.worker import SyncWorker
 from desktop_app.ui.context import AppContext, Connection
 from desktop_app.ui.credentials import CredentialStore
 from desktop_app.ui.errors import ErrorReporter
@@ -91,9 +91,10 @@ def create_main_window(argv: list[str]) -> MainWindow:
         if embedded_url is None:
             # Imported only here: the GUI loads the server only for the embedded default.
             from desktop_app.server.demo import DEFAULT_DEMO_EMAIL, DEMO_USERS
-            from desktop_app.server.runner import EmbeddedServer
+            from desktop_app.server.process import ServerProcess
 
-            server = EmbeddedServer(demo=True)
+            # In a process of its own: serving never competes with the GUI thread.
+            server = ServerProcess(demo=True)
             embedded_url = server.start()
             on_close.append(server.stop)
             demo_users.update(DEMO_USERS)
@@ -125,7 +126,10 @@ def create_main_window(argv: list[str]) -> MainWindow:
             cache = HistoryCache.open(cache_path_for(key, args.cache_dir))
             if cache.recovered_from is not None:
                 log.warning("the cache was damaged; moved aside to %s", cache.recovered_from)
-        return Connection(new, client, cache, _label(new, embedded))
+        # Rounds run in a process of their own; this process reads the cache.
+        worker = SyncWorker(new, cache.path)
+        worker.start()
+        return Connection(new, client, cache, _label(new, embedded), worker=worker)
 
     try:
         connection = connect(settings)
@@ -203,24 +207,6 @@ def _screenshot_after_first_round(
     window.round_done.connect(take, Qt.ConnectionType.SingleShotConnection)
 
 
-def tune_interpreter() -> None:
-    """Keep the sync worker from freezing the GUI thread.
-
-    A sync round allocates millions of short-lived objects on a worker
-    thread; with CPython's default thresholds that triggers full garbage
-    collections, each walking the whole heap while holding the GIL, so the
-    GUI thread froze for 50-190 ms at a time during a large first sync
-    (`make bench`). Freezing the start-up heap (modules, Qt wrappers: never
-    garbage) takes it out of every collection, and larger thresholds make
-    the remaining full collections rare. A 1 ms switch interval (default
-    5 ms) hands the GIL back to the GUI thread sooner while the worker
-    computes: the longest pause in that sync went from 57-64 ms to 35-38 ms.
-    Call once, after start-up."""
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 1000)
-    sys.setswitchinterval(0.001)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
@@ -237,6 +223,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     reporter = ErrorReporter(window.context.prompts, window)
     reporter.install()
-    tune_interpreter()
     window.show()
     return int(app.exec())

@@ -275,9 +275,7 @@ _USERS_SELECTION = """
   }
 """
 
-HEARTBEAT = (
-    "query Heartbeat {" + _STATUS_SELECTION + _IDENTITY_SELECTION + _USERS_SELECTION + "}\n"
-)
+HEARTBEAT = "query Heartbeat {" + _STATUS_SELECTION + _IDENTITY_SELECTION + _USERS_SELECTION + "}\n"
 HEARTBEAT_NO_USERS = "query HeartbeatNoUsers {" + _STATUS_SELECTION + _IDENTITY_SELECTION + "}\n"
 HEARTBEAT_OSS = (
     "query HeartbeatPermissions {" + _STATUS_SELECTION + "  permissions { permission value }\n}\n"

@@ -42,10 +42,16 @@ class Shape:
     loads: int
 
 
-def shapes(quick: bool = False) -> list[Shape]:
+def shapes(quick: bool = False, scale: int = 1) -> list[Shape]:
+    """The locations; `scale` multiplies every location's assets (not its
+    loads), so `--scale 4` puts 20,000 assets in the largest."""
     if quick:
-        return [Shape(LARGEST, 500, 200)] + [Shape(f"location_{n:02d}", 50, 20) for n in range(19)]
-    return [Shape(LARGEST, 5000, 2000)] + [Shape(f"location_{n:02d}", 200, 60) for n in range(19)]
+        return [Shape(LARGEST, 500 * scale, 200)] + [
+            Shape(f"location_{n:02d}", 50 * scale, 20) for n in range(19)
+        ]
+    return [Shape(LARGEST, 5000 * scale, 2000)] + [
+        Shape(f"location_{n:02d}", 200 * scale, 60) for n in range(19)
+    ]
 
 
 def _asset(rng: random.Random, location: str, index: int) -> AssetDefinition:
@@ -156,11 +162,11 @@ def build_location(storage: Storage, shape: Shape, seed: int, start: float) -> N
         )
 
 
-def build(storage: Storage, quick: bool = False) -> dict[str, float]:
+def build(storage: Storage, quick: bool = False, scale: int = 1) -> dict[str, float]:
     """Write the whole data set; returns how long it took."""
     began = time.perf_counter()
-    loads = max(s.loads for s in shapes(quick))
+    loads = max(s.loads for s in shapes(quick, scale))
     start = time.time() - loads * 1800.0 - 3600.0
-    for seed, shape in enumerate(shapes(quick), start=1):
+    for seed, shape in enumerate(shapes(quick, scale), start=1):
         build_location(storage, shape, seed, start)
     return {"build_seconds": round(time.perf_counter() - began, 1)}

@@ -45,6 +45,18 @@ def key_from_text(text: str) -> AssetKey:
     return tuple(json.loads(text))
 
 
+def keys_from_texts(rows: Iterable[tuple[int, str]]) -> dict[int, AssetKey]:
+    """Many (id, key text) rows at once: one JSON parse for all of them,
+    not one call per key (the history dialog's first open reads thousands)."""
+    ids: list[int] = []
+    texts: list[str] = []
+    for ident, text in rows:
+        ids.append(int(ident))
+        texts.append(text)
+    parsed = json.loads("[" + ",".join(texts) + "]") if texts else []
+    return {ident: tuple(parts) for ident, parts in zip(ids, parsed, strict=True)}
+
+
 HASH_BYTES = 16
 """Half a SHA-256 of the canonical form: ample for one deployment's
 definitions, and a smaller unique index."""

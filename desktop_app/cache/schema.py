@@ -11,6 +11,11 @@ loads must fit in 30 MB), so:
   table keyed by (location, asset, loaded_at), so "the definition of this
   asset at that load" is one index seek.
 
+`asset_state` holds checkpoints of the state of every key (states.py), and
+`asset_change.tally` the change types recorded so far per key: with both,
+the state at any load, and so the diff between any two loads, is one read
+whose cost follows the number of assets. Version 5 added them.
+
 `rollback_note` keeps what no server has a field for: the reason a person
 gave when asking for a rollback. Version 2 added it, version 3
 `asset_change_detail`. Version 4 repairs two changes that were made while
@@ -43,7 +48,7 @@ from sqlalchemy.engine import Connection
 from desktop_app.cache import codec
 from desktop_app.core.assets import AssetDefinition
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # asset_change.state
 REMOVED = 0  # the key does not exist (after this load)
@@ -119,6 +124,8 @@ asset_change = Table(
     Column("def_id", Integer),
     Column("changed", Integer, nullable=False),  # 0: only taught us the definition
     Column("types", Integer, nullable=False),  # bit mask of ChangeType
+    # Change types recorded so far for this key: states.advance().
+    Column("tally", Integer, nullable=False, server_default="0"),
     sqlite_with_rowid=False,
 )
 # Which keys changed in a range of loads (history pages, diffs); with the
@@ -129,6 +136,15 @@ Index(
     asset_change.c.location_id,
     asset_change.c.loaded_at,
     asset_change.c.changed,
+)
+
+asset_state = Table(
+    "asset_state",
+    metadata,
+    Column("location_id", Integer, primary_key=True),
+    Column("loaded_at", Float, primary_key=True),
+    Column("body", LargeBinary, nullable=False),  # states.encode
+    sqlite_with_rowid=False,
 )
 
 rollback_note = Table(
@@ -215,10 +231,23 @@ def _repair_unversioned_changes(conn: Connection) -> None:
             index.create(conn)
 
 
+def _add_state_checkpoints(conn: Connection) -> None:
+    # Imported here: states reads these tables.
+    from desktop_app.cache import states
+
+    columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(asset_change)")}
+    if "tally" not in columns:
+        conn.exec_driver_sql("ALTER TABLE asset_change ADD COLUMN tally INTEGER NOT NULL DEFAULT 0")
+    asset_state.create(conn, checkfirst=True)
+    for (loc,) in conn.exec_driver_sql("SELECT id FROM location").all():
+        states.rebuild(conn, int(loc), float("-inf"))
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _add_rollback_notes,
     2: _add_change_details,
     3: _repair_unversioned_changes,
+    4: _add_state_checkpoints,
 }
 
 

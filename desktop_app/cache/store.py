@@ -131,7 +131,9 @@ class HistoryCache:
         CacheDamaged (after the rollback)."""
         try:
             with self.engine.begin() as conn:
-                yield CacheWriter(conn)
+                writer = CacheWriter(conn)
+                yield writer
+                writer.finish()
         except Exception as exc:
             found = damage.damage_of(exc)
             if found is None or found is exc:

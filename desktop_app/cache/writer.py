@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.engine import Connection
 
-from desktop_app.cache import codec
+from desktop_app.cache import codec, states
 from desktop_app.cache import schema as s
 from desktop_app.cache.notes import RollbackNote
 from desktop_app.core.assets import AssetDefinition, AssetKey
@@ -37,12 +37,24 @@ class ChangeRow:
     types: tuple[ChangeType, ...] = ()
 
 
+@dataclass
+class _Tracker:
+    """A location's key states after its newest row, as this round writes."""
+
+    states: dict[int, states.State]
+    at: float
+    rows_since: int
+
+
 class CacheWriter:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._location_ids: dict[str, int] = {}
         self._asset_ids: dict[AssetKey, int] = {}
         self._def_ids: dict[bytes, int] = {}
+        self._trackers: dict[int, _Tracker] = {}
+        self._stale: dict[int, float] = {}
+        """location id -> earliest row time whose tally or checkpoints need a rebuild."""
 
     # -- ids -----------------------------------------------------------------
     def location_id(self, name: str) -> int:
@@ -76,8 +88,16 @@ class CacheWriter:
                     self._asset_ids[texts[text]] = int(ident)
         return self._asset_ids
 
-    def definition_ids(self, definitions: Iterable[AssetDefinition]) -> dict[bytes, int]:
-        by_hash = {codec.definition_hash(d): d for d in definitions}
+    def definition_ids(
+        self, definitions: Iterable[AssetDefinition] | Mapping[bytes, AssetDefinition]
+    ) -> dict[bytes, int]:
+        """Ids of definitions (stored when new); given a mapping, its keys
+        are their hashes, already computed."""
+        by_hash = (
+            dict(definitions)
+            if isinstance(definitions, Mapping)
+            else {codec.definition_hash(d): d for d in definitions}
+        )
         missing = [h for h in by_hash if h not in self._def_ids]
         if missing:
             self.conn.execute(
@@ -153,42 +173,99 @@ class CacheWriter:
 
     # -- writes ----------------------------------------------------------------
     def add_load(self, load: LocationLoad, rows: Iterable[ChangeRow]) -> None:
+        # Straight through the driver, in the transaction SQLAlchemy began: a
+        # first sync writes thousands of loads and 100,000 rows, where
+        # compiling statements cost more than SQLite itself.
         loc = self.location_id(load.location)
-        self.conn.execute(
-            s.load.insert().values(
-                location_id=loc,
-                loaded_at=load.loaded_at,
-                triggered_at=load.triggered_at,
-                status=str(load.status),
-                document=codec.dumps(dict(load.document) if load.document else None),
-                display=codec.dumps(dict(load.display_metadata)),
-                error=load.error,
-            )
+        driver = self.conn.connection.driver_connection
+        assert driver is not None
+        driver.execute(
+            "INSERT INTO load (location_id, loaded_at, triggered_at, status, document,"
+            " display, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                loc,
+                load.loaded_at,
+                load.triggered_at,
+                str(load.status),
+                codec.dumps(dict(load.document) if load.document else None),
+                codec.dumps(dict(load.display_metadata)),
+                load.error,
+            ),
         )
         rows = list(rows)
         if not rows:
             return
         asset_ids = self.asset_ids(r.key for r in rows)
-        def_ids = self.definition_ids(r.definition for r in rows if r.definition is not None)
-        self.conn.execute(
-            s.asset_change.insert(),
-            [
-                {
-                    "location_id": loc,
-                    "asset_id": asset_ids[r.key],
-                    "loaded_at": load.loaded_at,
-                    "state": r.state,
-                    "def_id": (
-                        def_ids[codec.definition_hash(r.definition)]
-                        if r.definition is not None
-                        else None
-                    ),
-                    "changed": int(r.changed),
-                    "types": codec.types_to_mask(r.types),
-                }
-                for r in rows
-            ],
+        hashes = [
+            codec.definition_hash(r.definition) if r.definition is not None else None for r in rows
+        ]
+        def_ids = self.definition_ids(
+            {
+                h: r.definition
+                for h, r in zip(hashes, rows, strict=True)
+                if h is not None and r.definition is not None
+            }
         )
+        values = [
+            {
+                "location_id": loc,
+                "asset_id": asset_ids[r.key],
+                "loaded_at": load.loaded_at,
+                "state": r.state,
+                "def_id": def_ids[digest] if digest is not None else None,
+                "changed": int(r.changed),
+                "types": codec.types_to_mask(r.types),
+                "tally": 0,
+            }
+            for r, digest in zip(rows, hashes, strict=True)
+        ]
+        self._track(loc, load.loaded_at, values)
+        driver.executemany(
+            "INSERT INTO asset_change (location_id, asset_id, loaded_at, state, def_id,"
+            " changed, types, tally) VALUES (:location_id, :asset_id, :loaded_at, :state,"
+            " :def_id, :changed, :types, :tally)",
+            values,
+        )
+
+    def _track(self, loc: int, loaded_at: float, values: list[dict[str, Any]]) -> None:
+        """Fill in the rows' tallies and keep the location's key states,
+        writing a checkpoint when one is due (states.py). Rows older than
+        the location's newest are left to `finish()`."""
+        tracker = self._trackers.get(loc)
+        if tracker is None and loc not in self._stale:
+            newest = self.conn.execute(
+                select(func.max(s.asset_change.c.loaded_at)).where(
+                    s.asset_change.c.location_id == loc
+                )
+            ).scalar()
+            at = float(newest) if newest is not None else states.NEVER
+            found, _base, replayed = states.state_at(self.conn, loc, at)
+            tracker = self._trackers[loc] = _Tracker(found, at, replayed)
+        if tracker is None or loaded_at <= tracker.at:
+            self._stale[loc] = min(loaded_at, self._stale.get(loc, loaded_at))
+            self._trackers.pop(loc, None)
+            return
+        known = tracker.states
+        for row in values:
+            aid = row["asset_id"]
+            row["tally"] = tally = states.advance(
+                known.get(aid, (0, 0))[1], bool(row["changed"]), row["types"]
+            )
+            def_id = row["def_id"]
+            known[aid] = (row["state"] * states.PACK + (def_id or 0), tally)
+        tracker.at = loaded_at
+        tracker.rows_since += len(values)
+        if states.checkpoint_due(tracker.rows_since, len(known)):
+            driver = self.conn.connection.driver_connection
+            states.write_checkpoint(driver, loc, loaded_at, known)
+            tracker.rows_since = 0
+
+    def finish(self) -> None:
+        """Before the round's transaction commits: rebuild what rows written
+        out of order or refilled types left stale."""
+        for loc, since in sorted(self._stale.items()):
+            states.rebuild(self.conn, loc, since)
+        self._stale.clear()
 
     def fill_details(
         self,
@@ -225,6 +302,9 @@ class CacheWriter:
                     .where(and_(c.location_id == loc, c.asset_id == aid, c.loaded_at == loaded_at))
                     .values(types=mask)
                 )
+                # The tallies from here on count these types now.
+                self._stale[loc] = min(loaded_at, self._stale.get(loc, loaded_at))
+                self._trackers.pop(loc, None)
                 gained = True
             if details is not None and row.state != s.REMOVED:
                 self.conn.execute(

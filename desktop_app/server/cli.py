@@ -18,8 +18,10 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
@@ -59,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="refuse a database of an earlier schema instead of migrating it",
     )
+    # The app's embedded server: stop when the parent closes our stdin (or dies).
+    serve.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
     admin_cli.add_commands(commands, _Parser)
 
     user = commands.add_parser("user", help="manage users").add_subparsers(
@@ -125,6 +129,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    if args.exit_with_stdin:
+        threading.Thread(
+            target=_stop_at_end_of_input, args=(server,), name="parent-watch", daemon=True
+        ).start()
     # This process only serves: move everything loaded so far out of the
     # collector's sight and collect less often. Full collections over the
     # startup heap otherwise stall a request by ~100 ms now and then.
@@ -135,6 +143,12 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         server.stop()
     return 0
+
+
+def _stop_at_end_of_input(server: EmbeddedServer) -> None:
+    while os.read(sys.stdin.fileno(), 4096):
+        pass
+    server.request_stop()
 
 
 def _user_add(args: argparse.Namespace) -> int:

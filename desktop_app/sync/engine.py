@@ -2,15 +2,23 @@
 
 The round asks the cheap status query first; only locations whose status,
 update timestamp or version key moved (or that appeared or vanished) cost
-more requests. All network reads happen before the cache transaction
-opens, and everything the round learned is written in that one
-transaction, so a failure anywhere leaves the cache as it was. With nothing
-new, a round sends exactly one request.
+more requests. With nothing new, a round sends exactly one request.
+
+Moved locations are fetched `IN_FLIGHT` at a time over the client's
+keep-alive session, and each is written in a transaction of its own as
+soon as everything about it has arrived: on a first sync the deployment
+table fills in, and each location's history opens, while the others are
+still on their way (`progress` says how many are done). A location is
+written whole or not at all, so a failure leaves every location either as
+it was or complete; the locations a failed round did not reach are fetched
+again by the next round (their cached heartbeat did not move).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 
 from desktop_app.api.client import DeploymentClient
@@ -35,15 +43,22 @@ from desktop_app.sync.details import asset_diffs
 
 HISTORY_PAGE = 100
 MAX_HISTORY_PAGES = 500
-"""At most this many history pages (50,000 loads) per location and round."""
+"""At most this many history pages per location and round."""
 ROUND_BUDGET = 5000
 """Requests one round may send in all; a server that keeps answering with
 more (endless paging) ends the round with an error instead of the memory."""
-DETAIL_BUDGET = 100
+HISTORY_PAGE_MORE = 500
+DETAIL_BUDGET = 25
 """At most this many assets per location and round get their change types
-from `assetDiffHistory` (one request or more each); beyond it, modified
-assets of loads we did not see as current keep unknown change types until
-someone opens that asset's history (`details.fill_asset_details`)."""
+from `assetDiffHistory` (one request or more each): those of the newest
+loads, which a history dialog shows first. Beyond it, modified assets of
+loads we did not see as current keep unknown change types until someone
+opens that asset's history (`details.fill_asset_details`)."""
+IN_FLIGHT = 3
+"""Requests in flight at once during a round that fetches several locations."""
+
+Progress = Callable[[int, int], None]
+"""progress(locations done, locations to do), called as each is written."""
 
 
 SyncResult = RoundResult
@@ -66,26 +81,30 @@ def heartbeat(status: LocationStatus) -> str | None:
     return f"{status.load_status}|{status.update_timestamp!r}|{status.version_key}"
 
 
-def run_once(client: DeploymentClient, cache: HistoryCache) -> RoundResult:
-    """Sync once and return what the GUI shows; raises an ApiError (and
-    keeps the cache as it was) on failure. A cache found damaged on the way
-    is rebuilt and the round run again."""
+def run_once(
+    client: DeploymentClient, cache: HistoryCache, progress: Progress | None = None
+) -> RoundResult:
+    """Sync once and return what the GUI shows; raises an ApiError on
+    failure (every location is then as it was, or complete). A cache found
+    damaged on the way is rebuilt and the round run again."""
     sent_before = client.requests_sent
     client.begin_round(ROUND_BUDGET)
     try:
         try:
-            return _round(client, cache, sent_before)
+            return _round(client, cache, sent_before, progress)
         except CacheDamaged as exc:
             # Found on first use: start again from an empty file (the
             # caller sees `cache.recovered_from`), with what the round
             # already asked counting against its budget.
             cache.rebuild(exc)
-            return _round(client, cache, sent_before)
+            return _round(client, cache, sent_before, progress)
     finally:
         client.begin_round(None)
 
 
-def _round(client: DeploymentClient, cache: HistoryCache, sent_before: int) -> RoundResult:
+def _round(
+    client: DeploymentClient, cache: HistoryCache, sent_before: int, progress: Progress | None
+) -> RoundResult:
     caps = client.capabilities()
     viewer, statuses = client.heartbeat()
     cached = cache.location_states()
@@ -100,20 +119,32 @@ def _round(client: DeploymentClient, cache: HistoryCache, sent_before: int) -> R
     seen = {st.name for st in statuses}
     vanished = sorted(n for n, c in cached.items() if c.active and n not in seen)
 
-    fetched = [_fetch(client, caps, st, cached.get(st.name)) for st in moved]
+    first_sight = [st for st in moved if st.name not in cached]
+    if first_sight:
+        # The table can list them (with their status) before any history arrives.
+        with cache.write() as writer:
+            for st in first_sight:
+                writer.update_location_status(
+                    st.name, st.load_status, st.update_timestamp, st.version_key, None
+                )
 
     new_loads = 0
     events: list[RoundEvent] = []
+
+    def write(item: _Fetched) -> None:
+        nonlocal new_loads
+        before = cached.get(item.status.name)
+        with cache.write() as writer:
+            newest = _ingest(writer, item, before)
+        new_loads += len(item.loads)
+        was = before.newest_status if before is not None else None
+        if was is None:
+            return  # first sight of this location: nothing to announce
+        events.extend(_events(item.loads, newest, was))
+
+    fetched = _fetch_all(client, caps, moved, cached, write, progress)
     synced_at = time.time()
     with cache.write() as writer:
-        for item in fetched:
-            before = cached.get(item.status.name)
-            newest = _ingest(writer, item, before)
-            new_loads += len(item.loads)
-            was = before.newest_status if before is not None else None
-            if was is None:
-                continue  # first sight of this location: nothing to announce
-            events.extend(_events(item.loads, newest, was))
         writer.deactivate(vanished)
         writer.set_capabilities(caps)
         writer.set_viewer(viewer)
@@ -130,6 +161,42 @@ def _round(client: DeploymentClient, cache: HistoryCache, sent_before: int) -> R
         new_loads=new_loads,
         requests=client.requests_sent - sent_before,
     )
+
+
+def _fetch_all(
+    client: DeploymentClient,
+    caps: Capabilities,
+    moved: list[LocationStatus],
+    cached: dict[str, CachedLocation],
+    write: Callable[[_Fetched], None],
+    progress: Progress | None,
+) -> list[_Fetched]:
+    """Fetch the moved locations, a few at a time, and `write` each as it
+    arrives (on this thread: the one writer)."""
+    if progress is not None and moved:
+        progress(0, len(moved))
+    if len(moved) <= 1:
+        items = [_fetch(client, caps, st, cached.get(st.name)) for st in moved]
+        for item in items:
+            write(item)
+        if progress is not None and moved:
+            progress(1, 1)
+        return items
+    items = []
+    with ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="sync-fetch") as pool:
+        futures = [pool.submit(_fetch, client, caps, st, cached.get(st.name)) for st in moved]
+        try:
+            for future in as_completed(futures):
+                item = future.result()
+                write(item)
+                items.append(item)
+                if progress is not None:
+                    progress(len(items), len(moved))
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return items
 
 
 def _events(
@@ -215,13 +282,18 @@ def _new_history(
     client: DeploymentClient, location: str, newest: float | None
 ) -> list[LocationLoad]:
     """History entries newer than `newest`, oldest first. Pages come newest
-    first; one that does not go further back than the one before (the
-    same page again, a cursor that does not advance) ends the round."""
+    first. The first page is small (a poll usually finds a load or two);
+    the ones after it are large, for a first sync. A server may cap the
+    large ones at less than asked for: a short page is the last unless it
+    is as long as an earlier one. A page that does not go further back than
+    the one before (the same page again, a cursor that does not advance)
+    ends the round."""
     found: list[LocationLoad] = []
     cursor: str | None = None
     oldest: float | None = None
+    size, longest = HISTORY_PAGE, 0
     for _ in range(MAX_HISTORY_PAGES):
-        page = client.location_history(location, HISTORY_PAGE, cursor)
+        page = client.location_history(location, size, cursor)
         if oldest is not None and page and max(load.loaded_at for load in page) >= oldest:
             raise BadResponse(
                 f"The server's history of {location} does not advance from one page to the "
@@ -235,10 +307,13 @@ def _new_history(
             )
         fresh = [load for load in page if newest is None or load.loaded_at > newest]
         found.extend(fresh)
-        if len(fresh) < len(page) or len(page) < HISTORY_PAGE:
+        short = len(page) < size and (longest == 0 or len(page) < longest)
+        if not page or len(fresh) < len(page) or short:
             break
+        longest = max(longest, len(page))
         oldest = min(load.loaded_at for load in page)
         cursor = repr(oldest)
+        size = HISTORY_PAGE_MORE
     else:
         raise BadResponse(
             f"The server's history of {location} goes on for more than "

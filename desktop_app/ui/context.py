@@ -20,6 +20,8 @@ from desktop_app.cache.store import HistoryCache
 from desktop_app.core.roles import Role
 from desktop_app.core.round import RoundResult
 from desktop_app.core.session import Capabilities, Viewer
+from desktop_app.sync.engine import Progress, run_once
+from desktop_app.sync.worker import SyncWorker
 from desktop_app.ui.credentials import CredentialStore
 from desktop_app.ui.layout_settings import LayoutSettings
 from desktop_app.ui.notifier import Notifier
@@ -49,10 +51,24 @@ class Connection:
     cache: HistoryCache
     label: str
     round: RoundResult | None = None
+    worker: SyncWorker | None = None
+    """The process that runs this connection's sync rounds (None: in this
+    process, on the task pool)."""
 
     @property
     def url(self) -> str:
         return self.client.url
+
+    def sync_round(self, progress: Progress | None = None) -> Callable[[], RoundResult]:
+        """The callable for one sync round, run off the GUI thread."""
+        if self.worker is not None:
+            return partial(self.worker.run_round, progress)
+        return partial(run_once, self.client, self.cache, progress)
+
+    def stop_sync(self) -> None:
+        """End the sync process (a round in flight fails at once)."""
+        if self.worker is not None:
+            self.worker.stop()
 
     @property
     def viewer(self) -> Viewer | None:
@@ -107,6 +123,7 @@ class AppContext:
 
 def _close(connection: Connection, keep_cache: bool) -> None:
     # Both closes may run twice (pool, then shutdown); both are idempotent.
+    connection.stop_sync()
     connection.client.close()
     if not keep_cache:
         connection.cache.close()

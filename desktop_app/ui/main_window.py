@@ -29,7 +29,6 @@ from desktop_app.api.errors import ApiError
 from desktop_app.core.links import commit_url
 from desktop_app.core.rollback import DeployOutcome
 from desktop_app.core.round import RoundResult
-from desktop_app.sync.engine import run_once
 from desktop_app.ui import sync_status, tray
 from desktop_app.ui.connect_dialog import ConnectDialog
 from desktop_app.ui.context import AppContext, Connection
@@ -42,6 +41,7 @@ from desktop_app.ui.profile_menu import ProfileMenu
 from desktop_app.ui.resources import Icon, icon
 from desktop_app.ui.roles import ROW_ROLE, SORT_ROLE
 from desktop_app.ui.rollback_controller import RollbackController
+from desktop_app.ui.sync_progress import SyncProgress
 from desktop_app.ui.tray import Tray
 from desktop_app.ui.unseen_events import UnseenEvents
 
@@ -150,6 +150,10 @@ class MainWindow(QMainWindow):
         self.viewer_label.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addWidget(self.sync_label, 1)
         self.statusBar().addPermanentWidget(self.viewer_label)
+        self.sync_progress = SyncProgress(self)
+        self.statusBar().addPermanentWidget(self.sync_progress.bar)
+        # Each location written during a round shows in the table at once.
+        self.sync_progress.progressed.connect(self._on_sync_progress)
 
         self.tray: Tray | None = None
         self._quitting = False
@@ -279,8 +283,10 @@ class MainWindow(QMainWindow):
 
     # -- polling ---------------------------------------------------------------
     def _make_round(self) -> Any:
-        connection = self.context.connection
-        return partial(run_once, connection.client, connection.cache)
+        return self.context.connection.sync_round(self.sync_progress.report)
+
+    def _on_sync_progress(self, _done: int, _total: int) -> None:
+        self.model.set_locations(self.context.connection.cache.locations())
 
     def start(self) -> None:
         """Start polling (the first round runs at once)."""
@@ -300,6 +306,7 @@ class MainWindow(QMainWindow):
         self.countdown.stop()
         self.banner.hide()
         self.sync_label.setText(sync_status.synced_text(result.synced_at))
+        self.sync_progress.finish()
         self.show_round(result)
         self._check_demo_user()
         self.context.notifier.round_events(result.events)
@@ -325,6 +332,7 @@ class MainWindow(QMainWindow):
 
     def _on_failed(self, exc: BaseException, delay: float) -> None:
         self._last_error = exc
+        self.sync_progress.finish()
         if not isinstance(exc, ApiError):
             log.error("sync round crashed", exc_info=exc)
         self._update_offline_text()
@@ -555,6 +563,7 @@ class MainWindow(QMainWindow):
         self._shut_down = True
         self.context.layout.save_widget("main", self, self.table.horizontalHeader())
         self.poller.stop()
+        self.context.connection.stop_sync()  # so no round keeps the pool waiting
         self.countdown.stop()
         for dialog in list(self.history_dialogs.values()):
             dialog.close()

@@ -1,17 +1,18 @@
 """Both ways the cache computes a diff (a seek per changed key for short
-spans, one ordered pass for long ones) agree with each other and with the
+spans, two whole states compared for long ones) agree with each other and with the
 diff of the two snapshots, for every pair of loads of a random history."""
 
 from __future__ import annotations
 
 import itertools
 import random
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from desktop_app.cache import definitions, schema
+from desktop_app.cache import definitions, schema, states
 from desktop_app.cache.store import HistoryCache
 from desktop_app.cache.writer import ChangeRow
 from desktop_app.core.assets import AssetDefinition, AssetKey
@@ -66,6 +67,7 @@ def _random_history(
 def test_both_diff_plans_match_the_snapshot_diff(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
+    monkeypatch.setattr(states, "CHECKPOINT_MIN_ROWS", 3)  # several checkpoints
     with HistoryCache.open(tmp_path / "c.sqlite") as cache:
         times = _random_history(cache, seed)
         for lo, hi in itertools.combinations([0.0, *times], 2):
@@ -73,23 +75,84 @@ def test_both_diff_plans_match_the_snapshot_diff(
                 (c.key, c.change_types)
                 for c in diff_snapshots(cache.snapshot_at("loc", lo), cache.snapshot_at("loc", hi))
             ]
-            monkeypatch.setattr(definitions, "_PASS_MIN_LOADS", 10**9)
+            monkeypatch.setattr(definitions, "_STATES_MIN_LOADS", 10**9)
             by_seek = [(c.key, c.change_types) for c in cache.diff("loc", lo, hi)]
-            monkeypatch.setattr(definitions, "_PASS_MIN_LOADS", 0)
-            by_pass = [(c.key, c.change_types) for c in cache.diff("loc", lo, hi)]
+            monkeypatch.setattr(definitions, "_STATES_MIN_LOADS", 0)
+            by_states = [(c.key, c.change_types) for c in cache.diff("loc", lo, hi)]
             assert by_seek == expected, (lo, hi)
-            assert by_pass == expected, (lo, hi)
+            assert by_states == expected, (lo, hi)
 
 
 @pytest.mark.parametrize("seed", [4, 5, 6, 7])
 def test_both_diff_plans_agree_over_unknown_definitions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
+    monkeypatch.setattr(states, "CHECKPOINT_MIN_ROWS", 3)
     with HistoryCache.open(tmp_path / "c.sqlite") as cache:
         times = _random_history(cache, seed, loads=40, unknowns=True)
         for lo, hi in itertools.combinations([0.0, *times], 2):
-            monkeypatch.setattr(definitions, "_PASS_MIN_LOADS", 10**9)
+            monkeypatch.setattr(definitions, "_STATES_MIN_LOADS", 10**9)
             by_seek = [(c.key, c.change_types) for c in cache.diff("loc", lo, hi)]
-            monkeypatch.setattr(definitions, "_PASS_MIN_LOADS", 0)
-            by_pass = [(c.key, c.change_types) for c in cache.diff("loc", lo, hi)]
-            assert by_pass == by_seek, (lo, hi)
+            monkeypatch.setattr(definitions, "_STATES_MIN_LOADS", 0)
+            by_states = [(c.key, c.change_types) for c in cache.diff("loc", lo, hi)]
+            assert by_states == by_seek, (lo, hi)
+
+
+def test_a_version_3_file_gains_state_checkpoints_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache written before checkpoints and tallies existed is upgraded
+    when opened: same rows, and every diff still matches the snapshots."""
+    path = tmp_path / "c.sqlite"
+    monkeypatch.setattr(states, "CHECKPOINT_MIN_ROWS", 8)
+    with HistoryCache.open(path) as cache:
+        times = _random_history(cache, 11, loads=60, unknowns=True)
+        before = {
+            (lo, hi): [(c.key, c.change_types) for c in cache.diff("loc", lo, hi)]
+            for lo, hi in itertools.combinations([0.0, *times], 2)
+        }
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE asset_state")
+        conn.execute("ALTER TABLE asset_change DROP COLUMN tally")
+        conn.execute("UPDATE schema_version SET version = 3")
+    conn.close()
+
+    monkeypatch.setattr(definitions, "_STATES_MIN_LOADS", 0)
+    with HistoryCache.open(path) as cache:
+        assert cache.recovered_from is None
+        assert len(cache.history("loc")) == len(times)
+        for (lo, hi), expected in before.items():
+            assert [(c.key, c.change_types) for c in cache.diff("loc", lo, hi)] == expected
+    with sqlite3.connect(path) as conn:
+        version = conn.execute("SELECT version FROM schema_version").fetchone()[0]
+        assert version == schema.SCHEMA_VERSION
+        assert conn.execute("SELECT count(*) FROM asset_state").fetchone()[0] > 1
+    conn.close()
+
+
+def test_refilled_types_reach_the_diffs_of_later_spans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Types filled in later (an asset's history opened) change what long
+    spans report, as they do for short ones."""
+    monkeypatch.setattr(states, "CHECKPOINT_MIN_ROWS", 2)
+    key = ("a",)
+    with HistoryCache.open(tmp_path / "c.sqlite") as cache:
+        with cache.write() as w:
+            w.add_load(
+                LocationLoad("loc", 1.0, LoadStatus.LOADED),
+                [ChangeRow(key, schema.UNKNOWN, types=(ChangeType.NEW,))],
+            )
+            for n in range(2, 8):
+                w.add_load(
+                    LocationLoad("loc", float(n), LoadStatus.LOADED),
+                    [ChangeRow(key, schema.UNKNOWN, types=())],
+                )
+        with cache.write() as w:
+            w.fill_details("loc", key, {3.0: ((ChangeType.TAGS,), None)})
+        for plan in (10**9, 0):
+            monkeypatch.setattr(definitions, "_STATES_MIN_LOADS", plan)
+            (change,) = cache.diff("loc", 1.0, 7.0)
+            assert change.change_types == (ChangeType.TAGS,)
+            (change,) = cache.diff("loc", 4.0, 7.0)
+            assert change.change_types == ()

@@ -140,6 +140,7 @@ def test_incremental_sync_fetches_only_what_is_new(empty_server, cache):
 
 def test_history_is_paged_until_the_newest_cached_entry(empty_server, cache, monkeypatch):
     monkeypatch.setattr(engine, "HISTORY_PAGE", 3)
+    monkeypatch.setattr(engine, "HISTORY_PAGE_MORE", 3)
     monkeypatch.setattr(engine, "DETAIL_BUDGET", 0)  # count history requests only
     register(empty_server, "img:1", V1)
     register(empty_server, "img:2", V2)
@@ -200,6 +201,29 @@ def test_failed_load_and_recovery_are_reported(empty_server, cache):
         recovered = run_once(client, cache)
     assert recovered.recovered == ("loc",)
     assert cache.locations()[0].status == "LOADED"
+
+
+@pytest.mark.parametrize(("more", "cap", "pages"), [(5, 1000, 3), (6, 4, 4)])
+def test_later_history_pages_are_larger_even_where_the_server_caps_them(
+    empty_server, cache, monkeypatch, more, cap, pages
+):
+    """Pages after the first ask for more; a server that sends fewer than
+    asked for (its own cap) still has every page read."""
+    from desktop_app.server import resolvers
+
+    monkeypatch.setattr(engine, "HISTORY_PAGE", 3)
+    monkeypatch.setattr(engine, "HISTORY_PAGE_MORE", more)
+    monkeypatch.setattr(engine, "DETAIL_BUDGET", 0)
+    monkeypatch.setattr(resolvers, "MAX_PAGE", cap)
+    register(empty_server, "img:1", V1)
+    register(empty_server, "img:2", V2)
+    with client_for(empty_server) as client:
+        for i in range(12):
+            deploy(client, "loc", "img:1" if i % 2 == 0 else "img:2")
+        first = run_once(client, cache)
+    assert cache.history_count("loc") == 12
+    # statuses with identity, the pages, definitions: 3 + 5 + 4, or 3 + 4 + 4 + 1
+    assert first.requests == 2 + pages
 
 
 @pytest.mark.parametrize("page", [2, 100])

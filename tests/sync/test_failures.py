@@ -95,15 +95,17 @@ def test_bad_answers_at_any_step(empty_server, synced, fail_at, reply, error):
         assert run_once(client, synced).new_loads == 1
 
 
-def test_failure_while_writing_rolls_the_whole_round_back(empty_server, synced, monkeypatch):
+def test_failure_while_writing_rolls_the_location_back(empty_server, synced, monkeypatch):
+    """Each location is written in a transaction of its own: a failure
+    half-way through writing it keeps none of it."""
     before = _state(synced)
-    original = CacheWriter.set_last_sync
+    original = CacheWriter.update_location
 
-    def broken(self: CacheWriter, when: float) -> None:
-        original(self, when)
+    def broken(self: CacheWriter, *args: object) -> None:
+        original(self, *args)  # type: ignore[arg-type]
         raise OSError("disk full")
 
-    monkeypatch.setattr(CacheWriter, "set_last_sync", broken)
+    monkeypatch.setattr(CacheWriter, "update_location", broken)
     with client_for(empty_server) as client, pytest.raises(OSError, match="disk full"):
         run_once(client, synced)
     assert _state(synced) == before

@@ -51,7 +51,7 @@ def open_app(qtbot: QtBot, tmp_path: Path) -> Iterator[OpenApp]:
         window.context.open_url = opened.append
         window.opened_urls = opened  # type: ignore[attr-defined]
         if wait:
-            with qtbot.waitSignal(window.round_done, timeout=15000) as blocker:
+            with qtbot.waitSignal(window.round_done, timeout=60000) as blocker:
                 pass
             assert blocker.args == [True]
         return window

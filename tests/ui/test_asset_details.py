@@ -4,10 +4,13 @@ loads the app saw only in history."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 
+from desktop_app.cache.paths import cache_path_for
+from desktop_app.cache.store import HistoryCache
 from desktop_app.core.assets import AssetDefinition
 from desktop_app.core.diff import ChangeType
 from desktop_app.server.runner import EmbeddedServer
@@ -21,14 +24,22 @@ V2 = [AssetDefinition(("a",), code_version="2"), AssetDefinition(("b",), tags={"
 
 
 def test_opening_an_asset_history_asks_the_server_for_missing_types(
-    qtbot: QtBot, open_app: OpenApp, empty_server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    open_app: OpenApp,
+    empty_server: EmbeddedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
-    monkeypatch.setattr(engine, "DETAIL_BUDGET", 0)  # the first sync learns no types
     register(empty_server, "img:1", V1)
     register(empty_server, "img:2", V2)
     with client_for(empty_server) as client:
         for image in ("img:1", "img:2", "img:1"):
             deploy(client, "loc", image)
+        # The first sync, here (rounds of the app run in its sync process),
+        # learns no change types; the app's own round then finds nothing new.
+        monkeypatch.setattr(engine, "DETAIL_BUDGET", 0)
+        with HistoryCache.open(cache_path_for(client.url, tmp_path / "cache")) as cache:
+            engine.run_once(client, cache)
     assert empty_server.url is not None
     window = open_app(empty_server.url)
     dialog = window.open_history("loc")

@@ -1,0 +1,83 @@
+"""Sync rounds run in a process of their own; when it dies the app says so
+and the next round starts a new one, with nothing half-written."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+
+from pytestqt.qtbot import QtBot
+
+from desktop_app.server.runner import EmbeddedServer
+from desktop_app.sync.worker import SyncWorker
+from desktop_app.ui.main_window import MainWindow
+
+OpenApp = Callable[..., MainWindow]
+
+
+def test_rounds_run_in_another_process(open_app: OpenApp, demo_server: EmbeddedServer) -> None:
+    assert demo_server.url is not None
+    window = open_app(demo_server.url)
+    worker = window.context.connection.worker
+    assert isinstance(worker, SyncWorker)
+    assert worker.pid is not None
+    assert worker.pid != os.getpid()
+    assert window.model.rowCount() > 1  # what the other process wrote, read here
+
+
+def test_a_crashed_sync_process_is_reported_and_restarted(
+    qtbot: QtBot, open_app: OpenApp, demo_server: EmbeddedServer
+) -> None:
+    assert demo_server.url is not None
+    window = open_app(demo_server.url)
+    worker = window.context.connection.worker
+    assert worker is not None
+    first = worker.pid
+    assert first is not None
+    rows = window.model.rowCount()
+    history = {
+        loc.name: window.context.connection.cache.history_count(loc.name)
+        for loc in window.context.connection.cache.locations()
+    }
+
+    os.kill(first, signal.SIGKILL)
+    with qtbot.waitSignal(window.round_done, timeout=30000) as blocker:
+        window.poller_sync_now()
+    assert blocker.args == [False]
+    assert "sync process stopped unexpectedly" in window.banner_text.text()
+    assert not window.banner.isHidden()
+    # The cache is as the last good round left it, and still opens.
+    assert window.model.rowCount() == rows
+    dialog = window.open_history(next(iter(history)))
+    assert dialog.model.rowCount() > 0
+    dialog.close()
+
+    with qtbot.waitSignal(window.round_done, timeout=60000) as blocker:
+        window.poller_sync_now()
+    assert blocker.args == [True]
+    assert worker.pid is not None
+    assert worker.pid != first
+    assert worker.starts == 2
+    assert window.banner.isHidden()
+    cache = window.context.connection.cache
+    assert {loc.name: cache.history_count(loc.name) for loc in cache.locations()} == history
+
+
+def test_closing_the_window_ends_the_sync_process(
+    open_app: OpenApp, demo_server: EmbeddedServer
+) -> None:
+    assert demo_server.url is not None
+    window = open_app(demo_server.url)
+    worker = window.context.connection.worker
+    assert worker is not None
+    pid = worker.pid
+    assert pid is not None
+    window.close()
+    assert worker.pid is None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        pass
+    else:  # a zombie at most: reaped by join, so this should not happen
+        raise AssertionError("the sync process outlived the window")
