@@ -55,12 +55,22 @@ def _no_leaked_threads() -> Iterator[None]:
 
 
 def _child_processes() -> set[int]:
-    """Our child processes (Linux; elsewhere none are tracked)."""
+    """Our child processes (Linux; elsewhere none are tracked), less
+    multiprocessing's resource tracker: the first spawned process (the sync
+    worker) starts it, and it lives as long as the interpreter, by design."""
     found: set[int] = set()
     for children in Path("/proc/self/task").glob("*/children"):
         with contextlib.suppress(OSError):
             found.update(int(pid) for pid in children.read_text().split())
-    return found
+    return {pid for pid in found if not _is_resource_tracker(pid)}
+
+
+def _is_resource_tracker(pid: int) -> bool:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"multiprocessing.resource_tracker" in command
 
 
 @pytest.fixture(autouse=True)

@@ -115,6 +115,14 @@ class HistoryCache:
         self.recovered_from = recovered
         return recovered
 
+    def reopen(self, recovered_from: Path) -> None:
+        """Another process moved the damaged file aside and rebuilt it:
+        read the new file from now on."""
+        self.engine.dispose()
+        self.engine = database.open_checked(self.path, database.BUSY_TIMEOUT)
+        self._reader = DefinitionReader(self.engine)
+        self.recovered_from = recovered_from
+
     def close(self) -> None:
         self.engine.dispose()
 

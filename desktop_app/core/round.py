@@ -71,6 +71,8 @@ class RoundResult:
     events: tuple[RoundEvent, ...] = ()
     new_loads: int = 0
     requests: int = 0
+    cache_rebuilt_from: str | None = None
+    """Where this round moved a cache file it found damaged (it rebuilt it)."""
 
     def _named(self, kind: EventKind) -> tuple[str, ...]:
         names: list[str] = []
@@ -120,6 +122,7 @@ class RoundResult:
             ],
             "new_loads": self.new_loads,
             "requests": self.requests,
+            "cache_rebuilt_from": self.cache_rebuilt_from,
         }
 
     @classmethod
@@ -147,6 +150,7 @@ class RoundResult:
             ),
             new_loads=int(data.get("new_loads") or 0),
             requests=int(data.get("requests") or 0),
+            cache_rebuilt_from=data.get("cache_rebuilt_from"),
         )
 
 

@@ -96,8 +96,10 @@ def run_once(
             # Found on first use: start again from an empty file (the
             # caller sees `cache.recovered_from`), with what the round
             # already asked counting against its budget.
-            cache.rebuild(exc)
-            return _round(client, cache, sent_before, progress)
+            moved = cache.rebuild(exc)
+            result = _round(client, cache, sent_before, progress)
+            # The GUI may read the cache from another process: tell it.
+            return replace(result, cache_rebuilt_from=str(moved))
     finally:
         client.begin_round(None)
 

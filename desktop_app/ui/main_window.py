@@ -7,6 +7,7 @@ import html
 import logging
 import time
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
@@ -310,7 +311,7 @@ class MainWindow(QMainWindow):
         self.show_round(result)
         self._check_demo_user()
         self.context.notifier.round_events(result.events)
-        self._tell_cache_rebuilt()
+        self._tell_cache_rebuilt(result)
         for location, dialog in list(self.history_dialogs.items()):
             if location in result.changed_locations:
                 dialog.reload()
@@ -318,9 +319,16 @@ class MainWindow(QMainWindow):
                 dialog.refresh_actions()
         self.round_done.emit(True)
 
-    def _tell_cache_rebuilt(self) -> None:
-        """A round that found the cache damaged rebuilt it; say so once."""
-        moved = self.context.connection.cache.recovered_from
+    def _tell_cache_rebuilt(self, result: RoundResult) -> None:
+        """A round that found the cache damaged rebuilt it; say so once.
+        The round may have run in another process: this process's
+        connection to the file then moves to the new one."""
+        cache = self.context.connection.cache
+        if result.cache_rebuilt_from is not None:
+            moved_to = Path(result.cache_rebuilt_from)
+            if cache.recovered_from != moved_to:
+                cache.reopen(moved_to)
+        moved = cache.recovered_from
         if moved is not None and moved != self._told_rebuilt:
             self._told_rebuilt = moved
             self.context.notifier.notify(
