@@ -37,32 +37,6 @@ query Permissions {
 }
 """
 
-IDENTITY = """
-query Identity {
-  identity {
-    viewer { email }
-    currentDeployment { deploymentId deploymentName }
-    permissions { permission value }
-  }
-  permissions { permission value }
-  usersOrError {
-    __typename
-    ... on DagsterCloudUsersWithScopedPermissionGrants {
-      users {
-        user { email }
-        organizationPermissionGrant { grant deploymentId }
-        deploymentPermissionGrants {
-          grant
-          deploymentId
-          locationGrants { locationName grant }
-        }
-      }
-    }
-    ... on UnauthorizedError { message }
-    ... on PythonError { message }
-  }
-}
-"""
 
 LOCATION_LOAD_HISTORY = """
 query LocationLoadHistory($locationName: String!, $limit: Int!, $cursor: String) {
@@ -226,16 +200,6 @@ mutation ReloadLocation($locationName: String!) {
 }
 """
 
-IDENTITY_ONLY = """
-query IdentityOnly {
-  identity {
-    viewer { email }
-    currentDeployment { deploymentId deploymentName }
-    permissions { permission value }
-  }
-  permissions { permission value }
-}
-"""
 
 # The heartbeat of every round: location statuses plus who we are, in one
 # request, so a role changed on the server shows within one round.
@@ -275,6 +239,9 @@ _USERS_SELECTION = """
   }
 """
 
+# Who we are alone (with and without the user list), from the same selections.
+IDENTITY = "query Identity {" + _IDENTITY_SELECTION + _USERS_SELECTION + "}\n"
+IDENTITY_ONLY = "query IdentityOnly {" + _IDENTITY_SELECTION + "}\n"
 HEARTBEAT = "query Heartbeat {" + _STATUS_SELECTION + _IDENTITY_SELECTION + _USERS_SELECTION + "}\n"
 HEARTBEAT_NO_USERS = "query HeartbeatNoUsers {" + _STATUS_SELECTION + _IDENTITY_SELECTION + "}\n"
 HEARTBEAT_OSS = (
