@@ -73,15 +73,6 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
-def self_command(*args: str) -> list[str]:
-    """The command line that runs `desktop-app ARGS...` in a child process:
-    this interpreter with `-m desktop_app`, or, in the PyInstaller bundle
-    (which has no `-m`), the bundle's own executable."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable, *args]
-    return [sys.executable, "-m", "desktop_app", *args]
-
-
 def version() -> str:
     try:
         return metadata.version(DISTRIBUTION)

@@ -31,7 +31,7 @@ def server_command(*args: str) -> list[str]:
     (or this frozen executable)."""
     if getattr(sys, "frozen", False):
         return [sys.executable, *args]
-    return [sys.executable, "-m", "desktop_app.cli", *args]
+    return [sys.executable, "-m", "desktop_app", *args]
 
 
 class ServerProcess:
@@ -39,11 +39,17 @@ class ServerProcess:
     ends it. Also a context manager."""
 
     def __init__(
-        self, db_url: str | None = None, *, demo: bool = False, host: str = "127.0.0.1"
+        self,
+        db_url: str | None = None,
+        *,
+        demo: bool = False,
+        host: str = "127.0.0.1",
+        cores: int | None = None,
     ) -> None:
         self.db_url = db_url
         self.demo = demo
         self.host = host
+        self.cores = cores  # pin the child to the first N cores (the benchmark does)
         self.url: str | None = None
         self._process: subprocess.Popen[str] | None = None
         self._drain: threading.Thread | None = None
@@ -71,6 +77,7 @@ class ServerProcess:
             stdout=subprocess.PIPE,
             text=True,
             env=env,
+            preexec_fn=self._pin if self.cores else None,
         )
         self._process = process
         found: queue.Queue[str | None] = queue.Queue()
@@ -91,6 +98,10 @@ class ServerProcess:
             raise RuntimeError(f"the bundled server exited during start-up (status {status})")
         self.url = url
         return url
+
+    def _pin(self) -> None:  # runs in the child before exec
+        if self.cores and hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: self.cores])
 
     @staticmethod
     def _read_output(process: subprocess.Popen[str], found: queue.Queue[str | None]) -> None:

@@ -13,6 +13,7 @@ import pytest
 from desktop_app import cli
 from desktop_app.server import demo
 from desktop_app.server.cli import main as server_main
+from desktop_app.server.process import server_command
 
 
 def _run(*code_or_args: str) -> subprocess.CompletedProcess[str]:
@@ -126,10 +127,10 @@ def test_a_damaged_install_names_the_missing_icon(
     assert "desktop_app/core/icons/app.svg" in err
 
 
-def test_self_command_runs_this_program(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_server_command_runs_this_program(monkeypatch: pytest.MonkeyPatch) -> None:
     result = subprocess.run(
-        cli.self_command("--version"), capture_output=True, text=True, timeout=60, check=True
+        server_command("--version"), capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.startswith("desktop-app ")
     monkeypatch.setattr(sys, "frozen", True, raising=False)  # as in the bundle: no `-m`
-    assert cli.self_command("server", "serve") == [sys.executable, "server", "serve"]
+    assert server_command("server", "serve") == [sys.executable, "server", "serve"]
