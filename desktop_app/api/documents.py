@@ -60,9 +60,7 @@ query LocationLoadHistory($locationName: String!, $limit: Int!, $cursor: String)
 }
 """
 
-ASSET_DIFF_HISTORY = """
-query AssetDiffHistory($assetKey: AssetKeyInput!, $limit: Int!, $cursor: String) {
-  assetDiffHistory(assetKey: $assetKey, limit: $limit, cursor: $cursor) {
+_ASSET_DIFF_FIELDS = """
     assetKey { path }
     locationName
     codeLocationDataUploadTimestamp
@@ -78,9 +76,31 @@ query AssetDiffHistory($assetKey: AssetKeyInput!, $limit: Int!, $cursor: String)
         metadata { addedKeys changedKeys removedKeys }
       }
     }
-  }
-}
 """
+
+ASSET_DIFF_HISTORY = f"""
+query AssetDiffHistory($assetKey: AssetKeyInput!, $limit: Int!, $cursor: String) {{
+  assetDiffHistory(assetKey: $assetKey, limit: $limit, cursor: $cursor) {{{_ASSET_DIFF_FIELDS}  }}
+}}
+"""
+
+
+def asset_diff_histories(count: int, limit: int) -> str:
+    """The first `limit` entries of `count` assets' change histories in one
+    request: aliases `a0`..`a{count-1}` of `assetDiffHistory`, variables
+    `$k0`.., sharing a fragment of the single-asset query's fields. The
+    limit is written into the document, so a server's cost analysis can
+    count the answer's size before running it."""
+    variables = ", ".join(f"$k{i}: AssetKeyInput!" for i in range(count))
+    fields = "\n".join(
+        f"  a{i}: assetDiffHistory(assetKey: $k{i}, limit: {int(limit)}) {{ ...AssetDiffFields }}"
+        for i in range(count)
+    )
+    return (
+        f"query AssetDiffHistories({variables}) {{\n{fields}\n}}\n"
+        f"fragment AssetDiffFields on AssetDiffHistoryEntry {{{_ASSET_DIFF_FIELDS}}}\n"
+    )
+
 
 _METADATA_COMMON = """
   __typename

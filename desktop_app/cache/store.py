@@ -27,6 +27,7 @@ from desktop_app.cache import codec, damage, database
 from desktop_app.cache import schema as s
 from desktop_app.cache.damage import CacheBusy, CacheDamaged
 from desktop_app.cache.definitions import DefinitionReader
+from desktop_app.cache.takeback import RoundLedger, take_back
 from desktop_app.cache.writer import CacheWriter
 from desktop_app.core.assets import AssetDefinition, AssetKey
 from desktop_app.core.diff import (
@@ -147,6 +148,16 @@ class HistoryCache:
             if found is None or found is exc:
                 raise
             raise found from exc
+
+    def take_back(self, ledger: RoundLedger) -> None:
+        """Undo what a failed round committed (`takeback`). Best effort: a
+        failure here is logged, and the round's own error is what the
+        caller reports."""
+        try:
+            with self.engine.begin() as conn:
+                take_back(conn, ledger)
+        except Exception:
+            log.exception("could not take back a failed round's writes in %s", self.path)
 
     # -- session -------------------------------------------------------------
     def _meta(self, key: str) -> str | None:

@@ -9,13 +9,15 @@ keep-alive session, and each is written in a transaction of its own as
 soon as everything about it has arrived: on a first sync the deployment
 table fills in, and each location's history opens, while the others are
 still on their way (`progress` says how many are done). A location is
-written whole or not at all, so a failure leaves every location either as
-it was or complete; the locations a failed round did not reach are fetched
-again by the next round (their cached heartbeat did not move).
+written whole or not at all. A round that fails (a damaged answer, an
+endless history, a server gone quiet) takes back what it had committed
+(`cache.takeback`): nothing a failed round learnt is kept, and the cache is
+as it was before the round. The next round asks again.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -27,6 +29,7 @@ from desktop_app.api.parse import LocationEntry, LocationStatus
 from desktop_app.cache.damage import CacheDamaged
 from desktop_app.cache.schema import REMOVED
 from desktop_app.cache.store import CachedLocation, HistoryCache
+from desktop_app.cache.takeback import RoundLedger
 from desktop_app.cache.writer import CacheWriter
 from desktop_app.core.assets import AssetDefinition, AssetKey, snapshot_hash
 from desktop_app.core.diff import ChangeType
@@ -37,9 +40,9 @@ from desktop_app.core.loads import (
     LocationSummary,
 )
 from desktop_app.core.round import EventKind, RoundEvent, RoundResult
-from desktop_app.core.session import Capabilities
+from desktop_app.core.session import Capabilities, Viewer
 from desktop_app.sync.derive import derive_rows
-from desktop_app.sync.details import asset_diffs
+from desktop_app.sync.details import first_pages
 
 HISTORY_PAGE = 100
 MAX_HISTORY_PAGES = 500
@@ -54,6 +57,9 @@ from `assetDiffHistory` (one request or more each): those of the newest
 loads, which a history dialog shows first. Beyond it, modified assets of
 loads we did not see as current keep unknown change types until someone
 opens that asset's history (`details.fill_asset_details`)."""
+DETAIL_LOADS = 100
+"""Change types are asked for the modified assets of this many newest loads
+of a round: the first page a history dialog shows."""
 IN_FLIGHT = 3
 """Requests in flight at once during a round that fetches several locations."""
 
@@ -85,7 +91,7 @@ def run_once(
     client: DeploymentClient, cache: HistoryCache, progress: Progress | None = None
 ) -> RoundResult:
     """Sync once and return what the GUI shows; raises an ApiError on
-    failure (every location is then as it was, or complete). A cache found
+    failure (the cache is then as it was before the round). A cache found
     damaged on the way is rebuilt and the round run again."""
     sent_before = client.requests_sent
     client.begin_round(ROUND_BUDGET)
@@ -121,36 +127,17 @@ def _round(
     seen = {st.name for st in statuses}
     vanished = sorted(n for n, c in cached.items() if c.active and n not in seen)
 
-    first_sight = [st for st in moved if st.name not in cached]
-    if first_sight:
-        # The table can list them (with their status) before any history arrives.
-        with cache.write() as writer:
-            for st in first_sight:
-                writer.update_location_status(
-                    st.name, st.load_status, st.update_timestamp, st.version_key, None
-                )
-
-    new_loads = 0
-    events: list[RoundEvent] = []
-
-    def write(item: _Fetched) -> None:
-        nonlocal new_loads
-        before = cached.get(item.status.name)
-        with cache.write() as writer:
-            newest = _ingest(writer, item, before)
-        new_loads += len(item.loads)
-        was = before.newest_status if before is not None else None
-        if was is None:
-            return  # first sight of this location: nothing to announce
-        events.extend(_events(item.loads, newest, was))
-
-    fetched = _fetch_all(client, caps, moved, cached, write, progress)
-    synced_at = time.time()
-    with cache.write() as writer:
-        writer.deactivate(vanished)
-        writer.set_capabilities(caps)
-        writer.set_viewer(viewer)
-        writer.set_last_sync(synced_at)
+    ledger = RoundLedger()
+    try:
+        fetched, events, new_loads, synced_at = _write_round(
+            client, cache, caps, viewer, moved, vanished, cached, ledger, progress
+        )
+    except CacheDamaged:
+        raise  # the file is rebuilt: nothing to take back
+    except BaseException:
+        if not ledger.empty:
+            cache.take_back(ledger)
+        raise
     # A moved heartbeat changes the location's row even without a new load.
     changed = {f.status.name for f in fetched}
     return RoundResult(
@@ -163,6 +150,55 @@ def _round(
         new_loads=new_loads,
         requests=client.requests_sent - sent_before,
     )
+
+
+def _write_round(
+    client: DeploymentClient,
+    cache: HistoryCache,
+    caps: Capabilities,
+    viewer: Viewer,
+    moved: list[LocationStatus],
+    vanished: list[str],
+    cached: dict[str, CachedLocation],
+    ledger: RoundLedger,
+    progress: Progress | None,
+) -> tuple[list[_Fetched], list[RoundEvent], int, float]:
+    """Fetch and write what moved, noting in `ledger` what each write changes."""
+    first_sight = [st for st in moved if st.name not in cached]
+    if first_sight:
+        # The table can list them (with their status) before any history arrives.
+        with cache.write() as writer:
+            for st in first_sight:
+                ledger.note(writer.conn, st.name)
+                writer.update_location_status(
+                    st.name, st.load_status, st.update_timestamp, st.version_key, None
+                )
+
+    new_loads = 0
+    events: list[RoundEvent] = []
+
+    def write(item: _Fetched) -> None:
+        nonlocal new_loads
+        before = cached.get(item.status.name)
+        with cache.write() as writer:
+            ledger.note(writer.conn, item.status.name)
+            newest = _ingest(writer, item, before)
+        new_loads += len(item.loads)
+        was = before.newest_status if before is not None else None
+        if was is None:
+            return  # first sight of this location: nothing to announce
+        events.extend(_events(item.loads, newest, was))
+
+    fetched = _fetch_all(client, caps, moved, cached, write, progress)
+    synced_at = time.time()
+    with cache.write() as writer:
+        for name in vanished:
+            ledger.note(writer.conn, name)
+        writer.deactivate(vanished)
+        writer.set_capabilities(caps)
+        writer.set_viewer(viewer)
+        writer.set_last_sync(synced_at)
+    return fetched, events, new_loads, synced_at
 
 
 def _fetch_all(
@@ -185,13 +221,28 @@ def _fetch_all(
             progress(1, 1)
         return items
     items = []
+    failed = threading.Event()
+
+    def fetch(status: LocationStatus) -> _Fetched | None:
+        # Once one fetch has failed, the round is lost: start no other, so
+        # it ends as soon as those already in flight do.
+        if failed.is_set():
+            return None
+        try:
+            return _fetch(client, caps, status, cached.get(status.name))
+        except BaseException:
+            failed.set()
+            raise
+
     with ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="sync-fetch") as pool:
-        futures = [pool.submit(_fetch, client, caps, st, cached.get(st.name)) for st in moved]
+        futures = [pool.submit(fetch, st) for st in moved]
         try:
             for future in as_completed(futures):
-                item = future.result()
-                write(item)
-                items.append(item)
+                done = future.result()
+                if done is None:
+                    continue  # not started: another fetch failed first
+                write(done)
+                items.append(done)
                 if progress is not None:
                     progress(len(items), len(moved))
         except BaseException:
@@ -334,19 +385,22 @@ def _details(
 ) -> dict[tuple[AssetKey, float], tuple[ChangeType, ...]]:
     """Change types of modified assets in loads whose diff we cannot compute
     ourselves (all but the newest when the cache already held the one before
-    it), newest loads first, within DETAIL_BUDGET assets."""
+    it), for what a history dialog shows first: the newest DETAIL_LOADS
+    loads, within DETAIL_BUDGET assets, asked in batches (`first_pages`)."""
+    considered = (loads[:-1] if exact_newest else loads)[-DETAIL_LOADS:]
+    if not considered:
+        return {}
     wanted: list[AssetKey] = []
-    considered = loads[:-1] if exact_newest else loads
     for load in reversed(considered):
         for key in load.summary.modified:
             if key not in wanted:
                 wanted.append(key)
-    oldest = loads[0].loaded_at
-    details: dict[tuple[AssetKey, float], tuple[ChangeType, ...]] = {}
-    for key in wanted[:DETAIL_BUDGET]:
-        for loaded_at, entry in asset_diffs(client, location, key, oldest).items():
-            details[(key, loaded_at)] = entry.change_types
-    return details
+    pages = first_pages(client, location, wanted[:DETAIL_BUDGET], considered[0].loaded_at)
+    return {
+        (key, loaded_at): entry.change_types
+        for key, found in pages.items()
+        for loaded_at, entry in found.items()
+    }
 
 
 def _ingest(
@@ -364,8 +418,11 @@ def _ingest(
     if item.details:
         rows = [
             [
-                replace(row, types=item.details.get((row.key, load.loaded_at), ()))
-                if row.changed and not row.types and row.state != REMOVED
+                replace(row, types=found)
+                if row.changed
+                and not row.types
+                and row.state != REMOVED
+                and (found := item.details.get((row.key, load.loaded_at)))
                 else row
                 for row in load_rows
             ]

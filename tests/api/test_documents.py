@@ -48,3 +48,8 @@ def test_valid_against_open_source_dagster(name):
 
 def test_the_open_source_entry_document_is_not_sent_to_the_subset():
     assert validate(PLUS, parse(documents.LOCATION_ENTRY_OSS)) != []
+
+
+@pytest.mark.parametrize("count", [1, 2, 25])
+def test_the_batched_asset_diff_document_is_valid_against_the_subset(count):
+    assert validate(PLUS, parse(documents.asset_diff_histories(count, 20))) == []

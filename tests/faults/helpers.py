@@ -57,6 +57,20 @@ def fingerprint(path: Path, skip: tuple[str, ...] = ()) -> str:
         conn.close()
 
 
+def history_rows(path: Path) -> int:
+    """How many location, load and change rows a cache file holds (0 for no file)."""
+    if not path.exists():
+        return 0
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return sum(
+            conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("location", "load", "asset_change")
+        )
+    finally:
+        conn.close()
+
+
 def place_cache(template: Path, url: str, cache_dir: Path) -> Path:
     """Copy a synced cache file to where the client looks for `url`'s."""
     target = cache_file(url, cache_dir)

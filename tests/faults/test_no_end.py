@@ -21,8 +21,6 @@ from tests.faults.conftest import TOKEN, Recorded
 from tests.faults.corpus import JSON, Replayer
 from tests.faults.helpers import cache_file, fingerprint, place_cache
 
-HISTORY_ONLY = ("location",)
-
 
 def _page(location: str, newest: float, count: int = 100) -> list[dict[str, Any]]:
     return [
@@ -53,7 +51,7 @@ def _round(
     path = cache_file(settings.graphql_url(), cache_dir)
     with HistoryCache.open(path) as cache:
         pass
-    before = fingerprint(path, skip=HISTORY_ONLY)
+    before = fingerprint(path)
     headers = {"Dagster-Cloud-Api-Token": TOKEN}
     client = DeploymentClient(settings, Transport(settings.graphql_url(), headers, **transport))
     started = time.monotonic()
@@ -64,7 +62,7 @@ def _round(
         except ApiError as exc:
             error = exc
     client.close()
-    return error, time.monotonic() - started, fingerprint(path, skip=HISTORY_ONLY) == before
+    return error, time.monotonic() - started, fingerprint(path) == before
 
 
 def _history_override(make_page):
