@@ -13,6 +13,7 @@ from desktop_app.core.assets import AssetDefinition, AssetKey
 from desktop_app.core.diff import AssetChange, diff_definitions
 from desktop_app.server.loading import key_text
 from desktop_app.server.storage import (
+    DECODED,
     current_assets,
     definitions,
     load_changes,
@@ -98,13 +99,13 @@ def location_rows(
 
 def current_definitions(conn: Connection, deployment_id: int, name: str) -> list[AssetDefinition]:
     query = (
-        select(definitions.c.body)
+        select(definitions.c.hash, definitions.c.body)
         .select_from(current_assets)
         .join(definitions, definitions.c.hash == current_assets.c.definition_hash)
         .where(current_assets.c.deployment_id == deployment_id, current_assets.c.location == name)
         .order_by(current_assets.c.asset_key)
     )
-    return [AssetDefinition.from_json(json.loads(body)) for body in conn.execute(query).scalars()]
+    return [DECODED.get(digest, body) for digest, body in conn.execute(query)]
 
 
 def _cursor_value(cursor: str | None) -> float | None:
