@@ -298,7 +298,21 @@ def location_entry(data: Mapping[str, Any]) -> LocationEntry | None:
 
 
 def _keys(repo: Mapping[str, Any], name: str, where: str) -> list[AssetKey]:
-    return [key_of(k, f"{where}.{name}[]") for k in opt_items(repo, name, where)]
+    label = f"{where}.{name}[]"
+    out: list[AssetKey] = []
+    for k in opt_items(repo, name, where):
+        # The common case checked inline (history pages hold 100,000 keys);
+        # anything else goes through key_of, which names what is wrong.
+        path = k.get("path") if type(k) is dict else None
+        if type(path) is list and 0 < len(path) <= MAX_KEY_PARTS and _all_text(path):
+            out.append(tuple(path))
+        else:
+            out.append(key_of(k, label))
+    return out
+
+
+def _all_text(parts: list[Any]) -> bool:
+    return all(type(part) is str for part in parts)
 
 
 def diff_summary(data: Any, where: str = "diffSummary") -> DiffSummary:

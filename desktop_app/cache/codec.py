@@ -80,7 +80,10 @@ _PART = 4
 def fingerprint(definition: AssetDefinition) -> bytes:
     """A 4-byte digest per tracked field, so that the change types between two
     definitions are known without decoding them."""
-    canonical = definition.to_json()
+    return _fingerprint_json(definition.to_json())
+
+
+def _fingerprint_json(canonical: dict[str, Any]) -> bytes:
     out = b""
     for name, _change in FINGERPRINT_FIELDS:
         text = json.dumps(canonical[name], sort_keys=True, separators=(",", ":"))
@@ -106,9 +109,21 @@ _ZDICT = (
 )
 
 
+def encoded(definition: AssetDefinition) -> tuple[bytes, bytes, bytes]:
+    """(definition_hash, encode_definition, fingerprint) of one definition,
+    from one canonical form: what storing it needs."""
+    data = definition.to_json()
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    digest = hashlib.sha256(canonical).digest()[:HASH_BYTES]
+    return digest, _encode_json(data), _fingerprint_json(data)
+
+
 def encode_definition(definition: AssetDefinition) -> bytes:
     """Compact JSON (fields by position, not by name), deflated."""
-    data = definition.to_json()
+    return _encode_json(definition.to_json())
+
+
+def _encode_json(data: dict[str, Any]) -> bytes:
     compact = [
         data["key"],
         data["code_version"],

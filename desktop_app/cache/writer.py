@@ -76,50 +76,51 @@ class CacheWriter:
         missing = [k for k in set(keys) if k not in self._asset_ids]
         if missing:
             texts = {codec.key_to_text(k): k for k in missing}
-            self.conn.execute(
-                insert(s.asset_key).on_conflict_do_nothing(),
-                [{"key": t} for t in texts],
+            driver = self._driver()
+            driver.executemany(
+                "INSERT OR IGNORE INTO asset_key (key) VALUES (?)", [(t,) for t in texts]
             )
             for chunk in _chunks(list(texts), 500):
-                rows = self.conn.execute(
-                    select(s.asset_key.c.id, s.asset_key.c.key).where(s.asset_key.c.key.in_(chunk))
+                marks = ",".join("?" * len(chunk))
+                rows = driver.execute(
+                    f"SELECT id, key FROM asset_key WHERE key IN ({marks})",
+                    chunk,
                 )
                 for ident, text in rows:
                     self._asset_ids[texts[text]] = int(ident)
         return self._asset_ids
 
-    def definition_ids(
-        self, definitions: Iterable[AssetDefinition] | Mapping[bytes, AssetDefinition]
+    def definition_ids(self, definitions: Iterable[AssetDefinition]) -> dict[bytes, int]:
+        """Ids of definitions, by hash (stored when new)."""
+        return self._store_definitions({e[0]: e for e in map(codec.encoded, definitions)})
+
+    def _store_definitions(
+        self, encoded: Mapping[bytes, tuple[bytes, bytes, bytes]]
     ) -> dict[bytes, int]:
-        """Ids of definitions (stored when new); given a mapping, its keys
-        are their hashes, already computed."""
-        by_hash = (
-            dict(definitions)
-            if isinstance(definitions, Mapping)
-            else {codec.definition_hash(d): d for d in definitions}
-        )
-        missing = [h for h in by_hash if h not in self._def_ids]
+        """Ids of definitions given as `codec.encoded` tuples by hash."""
+        missing = [h for h in encoded if h not in self._def_ids]
         if missing:
-            self.conn.execute(
-                insert(s.definition).on_conflict_do_nothing(),
-                [
-                    {
-                        "hash": h,
-                        "body": codec.encode_definition(by_hash[h]),
-                        "fields": codec.fingerprint(by_hash[h]),
-                    }
-                    for h in missing
-                ],
+            driver = self._driver()
+            driver.executemany(
+                "INSERT OR IGNORE INTO definition (hash, body, fields) VALUES (?, ?, ?)",
+                [encoded[h] for h in missing],
             )
             for chunk in _chunks(missing, 500):
-                rows = self.conn.execute(
-                    select(s.definition.c.id, s.definition.c.hash).where(
-                        s.definition.c.hash.in_(chunk)
-                    )
+                marks = ",".join("?" * len(chunk))
+                rows = driver.execute(
+                    f"SELECT id, hash FROM definition WHERE hash IN ({marks})",
+                    chunk,
                 )
                 for ident, digest in rows:
                     self._def_ids[bytes(digest)] = int(ident)
         return self._def_ids
+
+    def _driver(self) -> Any:
+        """The sqlite3 connection under this transaction: bulk statements go
+        straight through it (compiling them cost more than SQLite itself)."""
+        driver = self.conn.connection.driver_connection
+        assert driver is not None
+        return driver
 
     # -- what is there already -------------------------------------------------
     def latest_state(self, location: str) -> dict[AssetKey, tuple[int, bytes | None]]:
@@ -196,16 +197,13 @@ class CacheWriter:
         if not rows:
             return
         asset_ids = self.asset_ids(r.key for r in rows)
-        hashes = [
-            codec.definition_hash(r.definition) if r.definition is not None else None for r in rows
-        ]
-        def_ids = self.definition_ids(
-            {
-                h: r.definition
-                for h, r in zip(hashes, rows, strict=True)
-                if h is not None and r.definition is not None
-            }
-        )
+        encoded = {
+            index: codec.encoded(r.definition)
+            for index, r in enumerate(rows)
+            if r.definition is not None
+        }
+        def_ids = self._store_definitions({e[0]: e for e in encoded.values()})
+        hashes = [encoded[i][0] if i in encoded else None for i in range(len(rows))]
         values = [
             {
                 "location_id": loc,
