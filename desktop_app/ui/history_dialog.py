@@ -212,6 +212,12 @@ class HistoryDialog(QDialog):
         layout.setMenuBar(bar)
 
     # -- content ---------------------------------------------------------------
+    def awaiting_history(self) -> bool:
+        """Whether this dialog shows no load yet while the cache now has some."""
+        return not self.model.loads and bool(
+            self.context.connection.cache.history_count(self.location)
+        )
+
     def reload(self) -> None:
         """Re-read the history from the cache (as many loads as were shown,
         at least a page), keeping the selected load."""

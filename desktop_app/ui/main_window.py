@@ -288,6 +288,11 @@ class MainWindow(QMainWindow):
 
     def _on_sync_progress(self, _done: int, _total: int) -> None:
         self.model.set_locations(self.context.connection.cache.locations())
+        # A history opened before its location arrived (a first sync) shows
+        # it as soon as it is written, not when the whole round ends.
+        for dialog in list(self.history_dialogs.values()):
+            if dialog.awaiting_history():
+                dialog.reload()
 
     def start(self) -> None:
         """Start polling (the first round runs at once)."""

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from pytestqt.qtbot import QtBot
 
+from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.server.runner import EmbeddedServer
 from desktop_app.sync.worker import SyncWorker
 from desktop_app.ui.main_window import MainWindow
@@ -81,3 +82,28 @@ def test_closing_the_window_ends_the_sync_process(
         pass
     else:  # a zombie at most: reaped by join, so this should not happen
         raise AssertionError("the sync process outlived the window")
+
+
+def test_a_history_opened_during_the_first_sync_fills_as_its_location_arrives(
+    qtbot: QtBot, open_app: OpenApp, demo_server: EmbeddedServer
+) -> None:
+    assert demo_server.url is not None
+    settings = ConnectionSettings(url=demo_server.url, token="demo-token-viewer")
+    with DeploymentClient(settings) as client:
+        names = sorted(status.name for status in client.location_statuses())
+    window = open_app(demo_server.url, wait=False)
+    dialog = window.open_history(names[0])  # before anything is cached
+    assert dialog.model.loads == []
+    seen: list[tuple[int, int, int]] = []
+    window.sync_progress.progressed.connect(
+        lambda done, total: seen.append((done, total, len(dialog.model.loads)))
+    )
+    with qtbot.waitSignal(window.round_done, timeout=60000) as blocker:
+        pass
+    assert blocker.args == [True]
+    # The dialog had its loads when its location was written, before the
+    # round's end (the last report comes with the last location).
+    filled = [done for done, _total, loads in seen if loads]
+    assert filled
+    assert filled[0] < len(names) or len(names) == 1
+    assert dialog.model.loads
