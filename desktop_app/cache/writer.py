@@ -204,28 +204,31 @@ class CacheWriter:
         }
         def_ids = self._store_definitions({e[0]: e for e in encoded.values()})
         hashes = [encoded[i][0] if i in encoded else None for i in range(len(rows))]
+        at = load.loaded_at
+        mask = codec.types_to_mask
+        # Rows as lists in the column order of the INSERT: 100,000 of them
+        # in a first sync, where building dicts cost more than inserting.
         values = [
-            {
-                "location_id": loc,
-                "asset_id": asset_ids[r.key],
-                "loaded_at": load.loaded_at,
-                "state": r.state,
-                "def_id": def_ids[digest] if digest is not None else None,
-                "changed": int(r.changed),
-                "types": codec.types_to_mask(r.types),
-                "tally": 0,
-            }
+            [
+                loc,
+                asset_ids[r.key],
+                at,
+                r.state,
+                def_ids[digest] if digest is not None else None,
+                int(r.changed),
+                mask(r.types),
+                0,
+            ]
             for r, digest in zip(rows, hashes, strict=True)
         ]
-        self._track(loc, load.loaded_at, values)
+        self._track(loc, at, values)
         driver.executemany(
             "INSERT INTO asset_change (location_id, asset_id, loaded_at, state, def_id,"
-            " changed, types, tally) VALUES (:location_id, :asset_id, :loaded_at, :state,"
-            " :def_id, :changed, :types, :tally)",
+            " changed, types, tally) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             values,
         )
 
-    def _track(self, loc: int, loaded_at: float, values: list[dict[str, Any]]) -> None:
+    def _track(self, loc: int, loaded_at: float, values: list[list[Any]]) -> None:
         """Fill in the rows' tallies and keep the location's key states,
         writing a checkpoint when one is due (states.py). Rows older than
         the location's newest are left to `finish()`."""
@@ -244,13 +247,11 @@ class CacheWriter:
             self._trackers.pop(loc, None)
             return
         known = tracker.states
+        advance, pack, none = states.advance, states.PACK, (0, 0)
         for row in values:
-            aid = row["asset_id"]
-            row["tally"] = tally = states.advance(
-                known.get(aid, (0, 0))[1], bool(row["changed"]), row["types"]
-            )
-            def_id = row["def_id"]
-            known[aid] = (row["state"] * states.PACK + (def_id or 0), tally)
+            _loc, aid, _at, state, def_id, changed, types, _tally = row
+            row[7] = tally = advance(known.get(aid, none)[1], bool(changed), types)
+            known[aid] = (state * pack + (def_id or 0), tally)
         tracker.at = loaded_at
         tracker.rows_since += len(values)
         if states.checkpoint_due(tracker.rows_since, len(known)):
