@@ -61,22 +61,41 @@ COLUMNS: tuple[Column[LocationSummary], ...] = (
 )
 
 
+_UPDATED = next(column for column in COLUMNS if column.header == "Updated")
+
+
 class DeploymentModel(RowTableModel[LocationSummary]):
-    """Rows are `LocationSummary`; refreshed whole after every sync."""
+    """Rows are `LocationSummary`; replaced after every sync, repainted
+    where they changed."""
 
     columns = COLUMNS
 
+    def __init__(self, parent: object = None) -> None:
+        super().__init__(parent)
+        self._updated_texts: list[str] = []
+
     def set_locations(self, locations: list[LocationSummary]) -> None:
         if [r.name for r in locations] != [r.name for r in self._rows]:
+            self._updated_texts = [_UPDATED.display(r) for r in locations]
             self.set_rows(locations)
             return
-        # Same locations: update in place so selection and scroll stay put
-        # (relative times move on every refresh).
-        self._rows = list(locations)
-        if self._rows:
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._rows) - 1, len(self.columns) - 1)
-            )
+        # Same locations: update in place so selection and scroll stay put,
+        # and tell the view only of the rows that changed (during a first
+        # sync that is one row per location synced): repainting every cell
+        # each time is what made the GUI thread stall while a sync ran.
+        # A row whose relative "Updated" text moved on repaints that cell.
+        old, self._rows = self._rows, list(locations)
+        self.forget_cells()
+        texts = [_UPDATED.display(r) for r in self._rows]
+        updated = self.column_named("Updated")
+        last = len(self.columns) - 1
+        for number, (before, after) in enumerate(zip(old, self._rows, strict=True)):
+            if before != after:
+                self.dataChanged.emit(self.index(number, 0), self.index(number, last))
+            elif texts[number] != self._updated_texts[number]:
+                cell = self.index(number, updated)
+                self.dataChanged.emit(cell, cell)
+        self._updated_texts = texts
 
     def row_of(self, name: str) -> int | None:
         for number, row in enumerate(self._rows):

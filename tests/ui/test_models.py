@@ -96,6 +96,35 @@ def test_deployment_model_rows_and_roles(qtmodeltester: Any) -> None:
     assert model.index(0, 0).data(ROW_ROLE).name == "etl"
 
 
+def test_deployment_model_repaints_only_what_changed(qtmodeltester: Any) -> None:
+    """A sync round refreshes the table after each location: rows that did
+    not change are not announced (the view would repaint all of them)."""
+    model = DeploymentModel()
+    rows = [LocationSummary(name, "LOADED", 1.0, DeployInfo(image=f"{name}:1")) for name in "abc"]
+    model.set_locations(rows)
+    qtmodeltester.check(model)
+    changed: list[tuple[int, int, int, int]] = []
+    reset: list[bool] = []
+    model.dataChanged.connect(
+        lambda a, b, _roles=(): changed.append((a.row(), a.column(), b.row(), b.column()))
+    )
+    model.modelReset.connect(lambda: reset.append(True))
+
+    model.set_locations(list(rows))
+    assert changed == []
+    assert reset == []
+
+    moved = [rows[0], LocationSummary("b", "ERROR", 1.0, error="boom"), rows[2]]
+    model.set_locations(moved)
+    assert changed == [(1, 0, 1, len(model.columns) - 1)]
+    assert reset == []
+    assert model.index(1, model.column_named("Status")).data() == "Failed"
+
+    model.set_locations([*moved, LocationSummary("d", "LOADED", 2.0)])
+    assert reset == [True]  # another set of locations: rows are rebuilt
+    assert model.rowCount() == 4
+
+
 def test_history_model_collapse_matches_core(qtmodeltester: Any) -> None:
     model = HistoryModel()
     model.set_loads(LOADS)
