@@ -103,11 +103,13 @@ def _serve(conn: Connection, settings: ConnectionSettings, cache_path: str) -> N
             if not isinstance(request, tuple) or not request or request[0] not in handlers:
                 return
             try:
-                answer = handlers[request[0]](*request[1:])
+                answer = ("result", handlers[request[0]](*request[1:]))
             except Exception as exc:  # handed to the parent, which reports it
-                conn.send(("error", _portable(exc)))
-            else:
-                conn.send(("result", answer))
+                answer = ("error", _portable(exc))
+            try:
+                conn.send(answer)
+            except OSError:  # the parent went (the window closed): stop quietly
+                return
     finally:
         client.close()
         cache.close()
