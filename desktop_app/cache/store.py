@@ -292,16 +292,19 @@ class HistoryCache:
             )
             if not rows:
                 return []
+            # The key text comes with each row (as in the bare SQL for
+            # these rows); only keys not seen before are parsed.
             changes = _fetch(
                 conn,
-                "SELECT loaded_at, asset_id, types FROM asset_change WHERE location_id = ?"
-                " AND loaded_at >= ? AND loaded_at <= ? AND changed = 1",
+                "SELECT c.loaded_at, c.asset_id, c.types, k.key FROM asset_change AS c"
+                " JOIN asset_key AS k ON k.id = c.asset_id WHERE c.location_id = ?"
+                " AND c.loaded_at >= ? AND c.loaded_at <= ? AND c.changed = 1",
                 (loc, rows[-1][0], rows[0][0]),
             )
-            keys = self._reader.keys(conn, {aid for _t, aid, _m in changes})
+        keys = self._reader.keys_of_rows((aid, text) for _t, aid, _m, text in changes)
         by_load: dict[float, dict[AssetKey, tuple[ChangeType, ...]]] = {}
         to_types = codec.mask_to_types
-        for loaded_at, aid, mask in changes:
+        for loaded_at, aid, mask, _text in changes:
             found = by_load.get(loaded_at)
             if found is None:
                 found = by_load[loaded_at] = {}

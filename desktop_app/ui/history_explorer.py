@@ -266,7 +266,10 @@ class HistoryExplorer(QObject):
         if len(groups) == 2:
             return groups[0].head, groups[1].head
         if len(groups) == 1:
-            current = current_load(self.dialog.context.connection.cache, self.dialog.location)
+            # Usually among the loads shown: no need to read the cache again.
+            current = self.dialog.model.running_load() or current_load(
+                self.dialog.context.connection.cache, self.dialog.location
+            )
             if current is not None and current.loaded_at != groups[0].head.loaded_at:
                 return groups[0].head, current
         return None

@@ -123,6 +123,10 @@ class MainWindow(QMainWindow):
         self.table = QTableView(central)
         self.table.setObjectName("deploymentTable")
         self.table.setModel(self.proxy)
+        # PySide resolves the class of the first plain QWidget a call returns
+        # by trying every widget class it knows (some 20 ms, once per
+        # process): pay it now rather than in a history dialog's first paint.
+        self.table.viewport()
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
