@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 
 from desktop_app.core.links import commit_url
 from desktop_app.core.loads import LocationSummary
@@ -75,6 +75,15 @@ class DeploymentModel(RowTableModel[LocationSummary]):
         self._updated_texts: list[str] = []
 
     def set_locations(self, locations: list[LocationSummary]) -> None:
+        if not self._rows and locations:
+            # The first sync lists the locations: rows arrive, nothing was
+            # there to reset (a reset lays the view out and paints it twice).
+            self._updated_texts = [_UPDATED.display(r) for r in locations]
+            self.beginInsertRows(QModelIndex(), 0, len(locations) - 1)
+            self._rows = list(locations)
+            self.forget_cells()
+            self.endInsertRows()
+            return
         if [r.name for r in locations] != [r.name for r in self._rows]:
             self._updated_texts = [_UPDATED.display(r) for r in locations]
             self.set_rows(locations)
@@ -91,7 +100,9 @@ class DeploymentModel(RowTableModel[LocationSummary]):
         last = len(self.columns) - 1
         for number, (before, after) in enumerate(zip(old, self._rows, strict=True)):
             if before != after:
-                self.dataChanged.emit(self.index(number, 0), self.index(number, last))
+                # Not the name column, which did not change: a view sorted
+                # by name then need not sort (and repaint) everything again.
+                self.dataChanged.emit(self.index(number, 1), self.index(number, last))
             elif texts[number] != self._updated_texts[number]:
                 cell = self.index(number, updated)
                 self.dataChanged.emit(cell, cell)

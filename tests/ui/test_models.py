@@ -101,14 +101,18 @@ def test_deployment_model_repaints_only_what_changed(qtmodeltester: Any) -> None
     not change are not announced (the view would repaint all of them)."""
     model = DeploymentModel()
     rows = [LocationSummary(name, "LOADED", 1.0, DeployInfo(image=f"{name}:1")) for name in "abc"]
-    model.set_locations(rows)
-    qtmodeltester.check(model)
     changed: list[tuple[int, int, int, int]] = []
     reset: list[bool] = []
+    inserted: list[tuple[int, int]] = []
     model.dataChanged.connect(
         lambda a, b, _roles=(): changed.append((a.row(), a.column(), b.row(), b.column()))
     )
     model.modelReset.connect(lambda: reset.append(True))
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    model.set_locations(rows)  # the first listing: rows arrive, no reset
+    assert inserted == [(0, 2)]
+    assert reset == []
+    qtmodeltester.check(model)
 
     model.set_locations(list(rows))
     assert changed == []
@@ -116,7 +120,7 @@ def test_deployment_model_repaints_only_what_changed(qtmodeltester: Any) -> None
 
     moved = [rows[0], LocationSummary("b", "ERROR", 1.0, error="boom"), rows[2]]
     model.set_locations(moved)
-    assert changed == [(1, 0, 1, len(model.columns) - 1)]
+    assert changed == [(1, 1, 1, len(model.columns) - 1)]  # the name column stays
     assert reset == []
     assert model.index(1, model.column_named("Status")).data() == "Failed"
 
