@@ -31,6 +31,9 @@ class Column(Generic[R]):
     link: Callable[[R], str | None] | None = None
     asset_lines: Callable[[R], tuple[Any, ...]] | None = None
     align: Qt.AlignmentFlag | None = None
+    live: bool = False
+    """Its text follows the clock ("5 min ago"): formatted at every paint,
+    never remembered."""
 
 
 _ROLES = frozenset(
@@ -110,7 +113,7 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         number, col = index.row(), index.column()
         if not (0 <= number < len(self._rows)) or not (0 <= col < len(self.columns)):
             return None  # an invalid index has row -1
-        if role in _MEMO_ROLES:
+        if role in _MEMO_ROLES and not self.columns[col].live:
             key = (number, col, role)
             try:
                 return self._cells[key]

@@ -41,6 +41,7 @@ COLUMNS: tuple[Column[LocationSummary], ...] = (
     Column(
         "Updated",
         lambda r: formatting.relative(r.updated_at),
+        live=True,
         sort=lambda r: r.updated_at or 0.0,
         tooltip=_updated_tip,
         link=lambda r: "View history",

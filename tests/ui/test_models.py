@@ -20,6 +20,7 @@ from desktop_app.core.loads import (
     LocationSummary,
     collapse,
 )
+from desktop_app.ui import formatting
 from desktop_app.ui.asset_history_model import AssetHistoryModel
 from desktop_app.ui.deployment_model import DeploymentModel
 from desktop_app.ui.history_model import MINUS, TIMES, HistoryModel, asset_lines, line_count
@@ -127,6 +128,18 @@ def test_deployment_model_repaints_only_what_changed(qtmodeltester: Any) -> None
     model.set_locations([*moved, LocationSummary("d", "LOADED", 2.0)])
     assert reset == [True]  # another set of locations: rows are rebuilt
     assert model.rowCount() == 4
+
+
+def test_deployment_model_times_follow_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the model remembers of a cell never freezes "just now"."""
+    model = DeploymentModel()
+    model.set_locations([LocationSummary("a", "LOADED", 1_000_000.0)])
+    updated = model.index(0, model.column_named("Updated"))
+    monkeypatch.setattr(formatting.time, "time", lambda: 1_000_010.0)
+    assert updated.data() == "just now"
+    assert model.index(0, 0).data() == "a"
+    monkeypatch.setattr(formatting.time, "time", lambda: 1_000_600.0)
+    assert updated.data() == "10 min ago"
 
 
 def test_history_model_collapse_matches_core(qtmodeltester: Any) -> None:
