@@ -64,36 +64,47 @@ def _serve(conn: Connection, settings: ConnectionSettings, cache_path: str) -> N
         # Background work: on a busy machine the GUI thread gets a core first.
         os.nice(SYNC_NICENESS)
     client = DeploymentClient(settings)
-    try:
-        cache = HistoryCache.open(Path(cache_path))
-    except Exception as exc:  # busy, unwritable: every request is told
-        client.close()
-        _refuse(conn, _portable(exc))
-        return
-    # A file found damaged on open was moved aside: the first answer says where.
-    moved = str(cache.recovered_from) if cache.recovered_from is not None else None
+    opened: list[HistoryCache] = []
+    moved: str | None = None
+
+    def cache() -> HistoryCache:
+        """The cache file, opened (made, migrated, or moved aside when
+        damaged and made anew) on first need; a file another process holds
+        (CacheBusy) is tried again at the next request."""
+        nonlocal moved
+        if not opened:
+            opened.append(HistoryCache.open(Path(cache_path)))
+            found = opened[0].recovered_from
+            # A file found damaged was moved aside: the next answer says where.
+            moved = str(found) if found is not None else None
+        return opened[0]
+
+    def told() -> str | None:
+        nonlocal moved
+        cache()
+        where, moved = moved, None
+        return where
 
     def progress(done: int, total: int) -> None:
         conn.send(("progress", done, total))
 
-    def opened() -> str | None:
-        nonlocal moved
-        told, moved = moved, None
-        return told
-
     def round_() -> RoundResult:
-        told = opened()
-        result = run_once(client, cache, progress)
-        if told is not None and result.cache_rebuilt_from is None:
-            result = replace(result, cache_rebuilt_from=told)
+        where = told()
+        result = run_once(client, cache(), progress)
+        if where is not None and result.cache_rebuilt_from is None:
+            result = replace(result, cache_rebuilt_from=where)
         return result
 
     handlers: dict[str, Callable[..., Any]] = {
-        "open": opened,
+        "open": told,
         "round": round_,
-        "rollback": lambda request: send_rollback(client, cache, request),
-        "details": lambda location, key: fill_asset_details(client, cache, location, key),
+        "rollback": lambda request: send_rollback(client, cache(), request),
+        "details": lambda location, key: fill_asset_details(client, cache(), location, key),
     }
+    # Open (and check) the file now, while the GUI builds its window; what
+    # fails here is said in answer to the first request.
+    with contextlib.suppress(Exception):
+        cache()
     try:
         while True:
             try:
@@ -112,17 +123,8 @@ def _serve(conn: Connection, settings: ConnectionSettings, cache_path: str) -> N
                 return
     finally:
         client.close()
-        cache.close()
-
-
-def _refuse(conn: Connection, error: Exception) -> None:
-    """Answer every request with `error` until the pipe closes."""
-    while True:
-        try:
-            conn.recv()
-            conn.send(("error", error))
-        except (EOFError, OSError):
-            return
+        for each in opened:
+            each.close()
 
 
 def _portable(exc: Exception) -> Exception:
@@ -226,16 +228,11 @@ class SyncWorker:
                         raise EOFError
                     continue
                 message = conn.recv()
-                kind = message[0]
-                if kind == "progress":
-                    if progress is not None:
-                        progress(message[1], message[2])
-                elif kind == "result":
-                    return message[1]
-                else:
-                    error: Exception = message[1]
-                    raise error
-        except (EOFError, OSError, BrokenPipeError):
+                if message[0] != "progress":
+                    break
+                if progress is not None:
+                    progress(message[1], message[2])
+        except (EOFError, OSError):
             process.join(STOP_TIMEOUT)
             code = process.exitcode
             with self._lock:
@@ -247,6 +244,12 @@ class SyncWorker:
                 f"The sync process stopped unexpectedly (exit status {code}); "
                 "it restarts with the next round."
             ) from None
+        if message[0] == "result":
+            return message[1]
+        # Raised here, not above: an OSError of the child's (a disk error,
+        # a folder that is a file) is an answer, not a broken pipe.
+        error: Exception = message[1]
+        raise error
 
     def _discard(self) -> None:
         if self._conn is not None:
