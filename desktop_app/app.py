@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.cache.paths import cache_path_for
-from desktop_app.cache.store import CacheBusy, HistoryCache
+from desktop_app.cache.store import CacheBusy, CacheNotReady, HistoryCache
 from desktop_app.cli import TOKEN_ENV, parse_gui_args, version
 from desktop_app.core.roles import Role
 from desktop_app.sync.worker import SyncWorker
@@ -66,6 +66,21 @@ def _label(settings: ConnectionSettings, embedded: bool) -> str:
     if settings.organization and settings.deployment:
         return f"{settings.organization} / {settings.deployment} (Dagster+)"
     return settings.url or ""
+
+
+def _read_cache(worker: SyncWorker, path: Path) -> HistoryCache:
+    """The cache file, read only. A file that is missing, of an older
+    schema or damaged is first opened by the sync process (made, migrated,
+    or moved aside and made anew); otherwise that process checks it while
+    the window is built, and a round tells of a file it had to move aside."""
+    try:
+        return HistoryCache.open_reader(path)
+    except CacheNotReady as exc:
+        log.info("the sync process prepares the cache first: %s", exc)
+    moved = worker.open_cache()
+    if moved is not None:
+        log.warning("the cache was damaged; moved aside to %s", moved)
+    return HistoryCache.open_reader(path, recovered_from=moved)
 
 
 def create_main_window(argv: list[str]) -> MainWindow:
@@ -121,15 +136,20 @@ def create_main_window(argv: list[str]) -> MainWindow:
     def connect(new: ConnectionSettings, cache: HistoryCache | None = None) -> Connection:
         client = DeploymentClient(new)
         embedded = embedded_url is not None and client.url == embedded_url
-        if cache is None:
-            key = EMBEDDED_CACHE_KEY if embedded else client.url
-            cache = HistoryCache.open(cache_path_for(key, args.cache_dir))
-            if cache.recovered_from is not None:
-                log.warning("the cache was damaged; moved aside to %s", cache.recovered_from)
-        # Rounds run in a process of their own; this process reads the cache.
-        worker = SyncWorker(new, cache.path)
+        key = EMBEDDED_CACHE_KEY if embedded else client.url
+        path = cache.path if cache is not None else cache_path_for(key, args.cache_dir)
+        # Rounds and every cache write run in a process of their own; this
+        # process only reads the cache.
+        worker = SyncWorker(new, path)
         worker.start()
-        return Connection(new, client, cache, _label(new, embedded), worker=worker)
+        try:
+            if cache is None:
+                cache = _read_cache(worker, path)
+        except BaseException:
+            worker.stop()
+            client.close()
+            raise
+        return Connection(new, client, cache, _label(new, embedded), worker)
 
     try:
         connection = connect(settings)

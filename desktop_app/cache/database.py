@@ -8,9 +8,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
@@ -63,6 +65,48 @@ def connect(path: Path, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
 
+    return engine
+
+
+class NotReady(Exception):  # noqa: N818 (a state: the writer prepares it first)
+    """The file is missing, of an older schema, or not one this app can read
+    as it is: the writing process must open (create, migrate or rebuild) it
+    before a reader can."""
+
+
+def connect_readonly(path: Path) -> Engine:
+    """An engine that can only read the file (SQLite refuses every write on
+    it), for a process that leaves writing to another; NotReady unless the
+    file holds the current schema."""
+    if not path.is_file():
+        raise NotReady(f"no cache file at {path}")
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    engine = create_engine(
+        "sqlite://",
+        creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        # Belt and braces: even a file opened writable by mistake refuses.
+        cursor.execute("PRAGMA query_only=1")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    try:
+        with engine.connect() as conn:
+            found = damage.schema_version(conn)
+    except (DatabaseError, damage.Corrupt) as exc:
+        engine.dispose()
+        raise NotReady(str(exc)) from None
+    if found != s.SCHEMA_VERSION:
+        engine.dispose()
+        raise NotReady(f"schema version {found}, not {s.SCHEMA_VERSION}")
     return engine
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -105,6 +105,18 @@ class DefinitionReader:
                 self._key_by_id[int(ident)] = codec.key_from_text(text)
         known = self._key_by_id
         return {i: key for i in ids if (key := known.get(i)) is not None}
+
+    def keys_of_rows(self, pairs: Iterable[tuple[int, str]]) -> dict[int, AssetKey]:
+        """Asset keys by id from (id, key text) rows a query joined in:
+        only the ids not seen before are parsed (in one go)."""
+        known = self._key_by_id
+        todo: dict[int, str] = {}
+        for ident, text in pairs:
+            if ident not in known and ident not in todo:
+                todo[ident] = text
+        if todo:
+            known.update(codec.keys_from_texts(todo.items()))
+        return known
 
     def _long_span(self, conn: Connection, loc: int, lo: float, hi: float) -> bool:
         spans = conn.exec_driver_sql(

@@ -8,6 +8,9 @@ yields; the caller learns this from `recovered_from` and re-syncs from the
 server. Damage found only when a value fails to decode raises
 `CacheDamaged` from the read; `rebuild()` then does the same in place.
 A file locked by another process raises `CacheBusy` and is left alone.
+
+One process writes (`open`); another may only read (`open_reader`: the GUI
+process, while its sync process writes).
 """
 
 from __future__ import annotations
@@ -50,7 +53,9 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
-__all__ = ["CacheBusy", "CacheDamaged", "CachedLocation", "HistoryCache"]
+CacheNotReady = database.NotReady
+
+__all__ = ["CacheBusy", "CacheDamaged", "CacheNotReady", "CachedLocation", "HistoryCache"]
 
 
 def _decoding(read: Callable[P, T]) -> Callable[P, T]:
@@ -83,10 +88,18 @@ class CachedLocation:
 class HistoryCache:
     """History of every location of one deployment, as last synced."""
 
-    def __init__(self, path: Path, engine: Engine, recovered_from: Path | None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        engine: Engine,
+        recovered_from: Path | None,
+        *,
+        read_only: bool = False,
+    ) -> None:
         self.path = path
         self.engine = engine
         self.recovered_from = recovered_from
+        self.read_only = read_only
         self._reader = DefinitionReader(engine)
 
     # -- lifecycle ---------------------------------------------------------
@@ -105,10 +118,21 @@ class HistoryCache:
             engine, recovered = _replace(path, busy_timeout)
         return cls(path, engine, recovered)
 
+    @classmethod
+    def open_reader(cls, path: Path, recovered_from: Path | None = None) -> HistoryCache:
+        """The cache in `path` for a process that only reads it while
+        another one writes (WAL): SQLite refuses every write through it.
+        CacheNotReady when the file is missing or not (yet) of the current
+        schema: the writing process opens it first (`open`)."""
+        path = Path(path)
+        return cls(path, database.connect_readonly(path), recovered_from, read_only=True)
+
     def rebuild(self, reason: object) -> Path:
         """Move this damaged file aside and start a fresh one in its place
         (keeping the rollback reasons it still yields); returns where the
         damaged file went."""
+        if self.read_only:
+            raise CacheDamaged(f"{reason} (the process that writes the cache rebuilds it)")
         log.warning("cache %s is damaged (%s); rebuilding it", self.path, reason)
         self.engine.dispose()
         self.engine, recovered = _replace(self.path, database.BUSY_TIMEOUT)
@@ -120,7 +144,10 @@ class HistoryCache:
         """Another process moved the damaged file aside and rebuilt it:
         read the new file from now on."""
         self.engine.dispose()
-        self.engine = database.open_checked(self.path, database.BUSY_TIMEOUT)
+        if self.read_only:
+            self.engine = database.connect_readonly(self.path)
+        else:
+            self.engine = database.open_checked(self.path, database.BUSY_TIMEOUT)
         self._reader = DefinitionReader(self.engine)
         self.recovered_from = recovered_from
 
@@ -137,7 +164,10 @@ class HistoryCache:
     def write(self) -> Iterator[CacheWriter]:
         """One transaction: everything written inside is kept, or nothing.
         What the file's damage makes the writer's reads raise becomes
-        CacheDamaged (after the rollback)."""
+        CacheDamaged (after the rollback). A reader (`open_reader`) has no
+        writer: that is a bug of the caller, said at once."""
+        if self.read_only:
+            raise PermissionError(f"{self.path.name} is open read-only in this process")
         try:
             with self.engine.begin() as conn:
                 writer = CacheWriter(conn)
@@ -273,16 +303,19 @@ class HistoryCache:
             )
             if not rows:
                 return []
+            # The key text comes with each row (as in the bare SQL for
+            # these rows); only keys not seen before are parsed.
             changes = _fetch(
                 conn,
-                "SELECT loaded_at, asset_id, types FROM asset_change WHERE location_id = ?"
-                " AND loaded_at >= ? AND loaded_at <= ? AND changed = 1",
+                "SELECT c.loaded_at, c.asset_id, c.types, k.key FROM asset_change AS c"
+                " JOIN asset_key AS k ON k.id = c.asset_id WHERE c.location_id = ?"
+                " AND c.loaded_at >= ? AND c.loaded_at <= ? AND c.changed = 1",
                 (loc, rows[-1][0], rows[0][0]),
             )
-            keys = self._reader.keys(conn, {aid for _t, aid, _m in changes})
+        keys = self._reader.keys_of_rows((aid, text) for _t, aid, _m, text in changes)
         by_load: dict[float, dict[AssetKey, tuple[ChangeType, ...]]] = {}
         to_types = codec.mask_to_types
-        for loaded_at, aid, mask in changes:
+        for loaded_at, aid, mask, _text in changes:
             found = by_load.get(loaded_at)
             if found is None:
                 found = by_load[loaded_at] = {}

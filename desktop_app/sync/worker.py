@@ -1,13 +1,20 @@
-"""Sync rounds in a process of their own.
+"""Sync rounds, and every other cache write, in a process of their own.
 
 A round (network, parsing, derivation, cache writes) runs in a child
 process started with `spawn`, so none of it competes with the GUI thread
-for the interpreter: the GUI process only reads the cache and paints. The
-parent asks for a round over a pipe and gets back, as plain values, the
-progress of the round and its result (or the error it raised).
+for the interpreter. The child is also the one process that writes the
+cache: it opens the file (creating, migrating or rebuilding it), and it
+sends rollbacks (keeping the reason typed for them) and fills in an
+asset's change details on request. The GUI process only reads the cache,
+through a connection SQLite refuses to write through, and paints.
 
-If the child dies, the round in flight fails with `WorkerCrashed` and the
-next round starts a new child. Nothing is half-written: the child writes
+The parent asks over a pipe and gets back plain values: a round's
+progress and its result, what a request returned, or the error it raised.
+Requests are answered one at a time, in the order they were asked, after
+what they wrote is committed: the GUI reads it as soon as the answer comes.
+
+If the child dies, the request in flight fails with `WorkerCrashed` and the
+next one starts a new child. Nothing is half-written: the child writes
 each location in one transaction, and SQLite rolls back a transaction
 whose process died.
 """
@@ -20,12 +27,17 @@ import multiprocessing
 import os
 import pickle
 import threading
+from collections.abc import Callable
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 from desktop_app.api.client import ConnectionSettings
 from desktop_app.api.errors import ApiError
+from desktop_app.core.assets import AssetKey
+from desktop_app.core.rollback import DeployOutcome, RollbackRequest
 from desktop_app.core.round import RoundResult
 from desktop_app.sync.engine import Progress
 
@@ -37,41 +49,82 @@ SYNC_NICENESS = 5
 
 
 class WorkerCrashed(ApiError):  # noqa: N818 (reads as what happened)
-    """The sync process died during a round; the next round restarts it."""
+    """The sync process died during a request; the next request restarts it."""
 
 
 def _serve(conn: Connection, settings: ConnectionSettings, cache_path: str) -> None:
-    """The child: run a round per request until the pipe closes."""
+    """The child: answer one request at a time until the pipe closes."""
     from desktop_app.api.client import DeploymentClient
     from desktop_app.cache.store import HistoryCache
+    from desktop_app.sync.details import fill_asset_details
     from desktop_app.sync.engine import run_once
+    from desktop_app.sync.rollback import send_rollback
 
     if hasattr(os, "nice"):
         # Background work: on a busy machine the GUI thread gets a core first.
         os.nice(SYNC_NICENESS)
     client = DeploymentClient(settings)
-    cache = HistoryCache.open(Path(cache_path))
+    opened: list[HistoryCache] = []
+    moved: str | None = None
+
+    def cache() -> HistoryCache:
+        """The cache file, opened (made, migrated, or moved aside when
+        damaged and made anew) on first need; a file another process holds
+        (CacheBusy) is tried again at the next request."""
+        nonlocal moved
+        if not opened:
+            opened.append(HistoryCache.open(Path(cache_path)))
+            found = opened[0].recovered_from
+            # A file found damaged was moved aside: the next answer says where.
+            moved = str(found) if found is not None else None
+        return opened[0]
+
+    def told() -> str | None:
+        nonlocal moved
+        cache()
+        where, moved = moved, None
+        return where
 
     def progress(done: int, total: int) -> None:
         conn.send(("progress", done, total))
 
+    def round_() -> RoundResult:
+        where = told()
+        result = run_once(client, cache(), progress)
+        if where is not None and result.cache_rebuilt_from is None:
+            result = replace(result, cache_rebuilt_from=where)
+        return result
+
+    handlers: dict[str, Callable[..., Any]] = {
+        "open": told,
+        "round": round_,
+        "rollback": lambda request: send_rollback(client, cache(), request),
+        "details": lambda location, key: fill_asset_details(client, cache(), location, key),
+    }
+    # Open (and check) the file now, while the GUI builds its window; what
+    # fails here is said in answer to the first request.
+    with contextlib.suppress(Exception):
+        cache()
     try:
         while True:
             try:
                 request = conn.recv()
             except (EOFError, OSError):
                 return
-            if request != "round":
+            if not isinstance(request, tuple) or not request or request[0] not in handlers:
                 return
             try:
-                result = run_once(client, cache, progress)
+                answer = ("result", handlers[request[0]](*request[1:]))
             except Exception as exc:  # handed to the parent, which reports it
-                conn.send(("error", _portable(exc)))
-            else:
-                conn.send(("result", result))
+                answer = ("error", _portable(exc))
+            try:
+                conn.send(answer)
+            except OSError:  # the parent went (the window closed): stop quietly
+                return
     finally:
         client.close()
-        cache.close()
+        for each in opened:
+            each.close()
 
 
 def _portable(exc: Exception) -> Exception:
@@ -84,11 +137,13 @@ def _portable(exc: Exception) -> Exception:
 
 
 class SyncWorker:
-    """One child process syncing one connection into one cache file.
+    """One child process syncing one connection into one cache file, and
+    the one writer of that file.
 
-    `run_round()` blocks until the round ends: call it off the GUI thread
-    (the poller runs it on the task pool). `stop()` ends the child, and a
-    round waiting on it fails at once."""
+    Every request (`open_cache`, `run_round`, `rollback`, `fill_details`)
+    blocks until answered: call it off the GUI thread (the app runs them on
+    the task pool's writer lane). `stop()` ends the child, and a request
+    waiting on it fails at once."""
 
     def __init__(self, settings: ConnectionSettings, cache_path: Path) -> None:
         self.settings = settings
@@ -97,6 +152,7 @@ class SyncWorker:
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
         self._lock = threading.Lock()
+        self._calls = threading.Lock()
         self._stopped = False
 
     @property
@@ -125,7 +181,37 @@ class SyncWorker:
         self.starts += 1
         return process, parent
 
+    def open_cache(self) -> Path | None:
+        """Wait until the child has opened the cache file (created,
+        migrated, or moved aside when damaged and made anew); where a
+        damaged file went, else None. Raises what opening raised (CacheBusy)."""
+        moved: str | None = self._call(("open",))
+        return Path(moved) if moved is not None else None
+
     def run_round(self, progress: Progress | None = None) -> RoundResult:
+        """One sync round; `progress(done, total)` is called on the way."""
+        result: RoundResult = self._call(("round",), progress)
+        return result
+
+    def rollback(self, request: RollbackRequest) -> DeployOutcome:
+        """Send a rollback (`sync.rollback.send_rollback`); the reason is
+        kept in the cache before this returns."""
+        outcome: DeployOutcome = self._call(("rollback", request))
+        return outcome
+
+    def fill_details(self, location: str, key: AssetKey) -> int:
+        """Fill in how loads changed `key` (`sync.details.fill_asset_details`);
+        written to the cache before this returns."""
+        count: int = self._call(("details", location, key))
+        return count
+
+    def _call(self, request: tuple[Any, ...], progress: Progress | None = None) -> Any:
+        """Send one request and wait for its answer (blocks: call it off
+        the GUI thread). Requests from several threads take turns."""
+        with self._calls:
+            return self._call_now(request, progress)
+
+    def _call_now(self, request: tuple[Any, ...], progress: Progress | None) -> Any:
         with self._lock:
             if self._stopped:
                 raise WorkerCrashed("The sync process was stopped.")
@@ -135,24 +221,18 @@ class SyncWorker:
                     self._discard()
                 process, conn = self._start()
         try:
-            conn.send("round")
+            conn.send(request)
             while True:
                 if not conn.poll(POLL_SECONDS):
                     if not process.is_alive() and not conn.poll(0):
                         raise EOFError
                     continue
                 message = conn.recv()
-                kind = message[0]
-                if kind == "progress":
-                    if progress is not None:
-                        progress(message[1], message[2])
-                elif kind == "result":
-                    result: RoundResult = message[1]
-                    return result
-                else:
-                    error: Exception = message[1]
-                    raise error
-        except (EOFError, OSError, BrokenPipeError):
+                if message[0] != "progress":
+                    break
+                if progress is not None:
+                    progress(message[1], message[2])
+        except (EOFError, OSError):
             process.join(STOP_TIMEOUT)
             code = process.exitcode
             with self._lock:
@@ -164,6 +244,12 @@ class SyncWorker:
                 f"The sync process stopped unexpectedly (exit status {code}); "
                 "it restarts with the next round."
             ) from None
+        if message[0] == "result":
+            return message[1]
+        # Raised here, not above: an OSError of the child's (a disk error,
+        # a folder that is a file) is an answer, not a broken pipe.
+        error: Exception = message[1]
+        raise error
 
     def _discard(self) -> None:
         if self._conn is not None:

@@ -31,6 +31,24 @@ class Column(Generic[R]):
     link: Callable[[R], str | None] | None = None
     asset_lines: Callable[[R], tuple[Any, ...]] | None = None
     align: Qt.AlignmentFlag | None = None
+    live: bool = False
+    """Its text follows the clock ("5 min ago"): formatted at every paint,
+    never remembered."""
+
+
+_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        SORT_ROLE,
+        ROW_ROLE,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.DecorationRole,
+        LINK_ROLE,
+        ASSET_LINES_ROLE,
+        Qt.ItemDataRole.TextAlignmentRole,
+    }
+)
+_MEMO_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, SORT_ROLE, LINK_ROLE})
 
 
 class RowTableModel(QAbstractTableModel, Generic[R]):
@@ -41,6 +59,10 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[R] = []
+        self._cells: dict[tuple[int, int, int], Any] = {}
+        """(row, column, role) -> what `data()` answered: a view asks for
+        the same cell many times (each paint, each role twice in a
+        delegate), and formatting it again is what made repaints slow."""
 
     # -- content -----------------------------------------------------------
     @property
@@ -50,7 +72,13 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
     def set_rows(self, rows: Sequence[R]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
+        self._cells.clear()
         self.endResetModel()
+
+    def forget_cells(self) -> None:
+        """Drop what `data()` remembered: call it whenever rows change in
+        place (or their text depends on the time, like "5 min ago")."""
+        self._cells.clear()
 
     def row_at(self, row: int) -> R:
         return self._rows[row]
@@ -80,12 +108,23 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        if not (0 <= index.column() < len(self.columns)):
-            return None
-        row = self._rows[index.row()]
-        column = self.columns[index.column()]
+        if role not in _ROLES:
+            return None  # most of what a view asks for: fonts, colours, check state
+        number, col = index.row(), index.column()
+        if not (0 <= number < len(self._rows)) or not (0 <= col < len(self.columns)):
+            return None  # an invalid index has row -1
+        if role in _MEMO_ROLES and not self.columns[col].live:
+            key = (number, col, role)
+            try:
+                return self._cells[key]
+            except KeyError:
+                value = self._cells[key] = self._cell(number, col, role)
+                return value
+        return self._cell(number, col, role)
+
+    def _cell(self, number: int, col: int, role: int) -> Any:
+        row = self._rows[number]
+        column = self.columns[col]
         if role == Qt.ItemDataRole.DisplayRole:
             return printable(column.display(row))
         if role == SORT_ROLE:

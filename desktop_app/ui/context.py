@@ -17,10 +17,12 @@ from PySide6.QtGui import QDesktopServices
 
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.cache.store import HistoryCache
+from desktop_app.core.assets import AssetKey
 from desktop_app.core.roles import Role
+from desktop_app.core.rollback import DeployOutcome, RollbackRequest
 from desktop_app.core.round import RoundResult
 from desktop_app.core.session import Capabilities, Viewer
-from desktop_app.sync.engine import Progress, run_once
+from desktop_app.sync.engine import Progress
 from desktop_app.sync.worker import SyncWorker
 from desktop_app.ui.credentials import CredentialStore
 from desktop_app.ui.layout_settings import LayoutSettings
@@ -38,7 +40,8 @@ def open_in_browser(url: str) -> None:
 
 @dataclass(eq=False)
 class Connection:
-    """One deployment as one user: settings, its client and its cache.
+    """One deployment as one user: settings, its client, its cache (read
+    only: this process never writes it) and the process that writes it.
 
     `round` is the result of this connection's latest successful sync
     round: the one source of who is signed in, with which role, and what
@@ -50,10 +53,10 @@ class Connection:
     client: DeploymentClient
     cache: HistoryCache
     label: str
+    worker: SyncWorker
+    """The process that runs this connection's sync rounds and makes
+    every other write to its cache (rollback reasons, asset details)."""
     round: RoundResult | None = None
-    worker: SyncWorker | None = None
-    """The process that runs this connection's sync rounds (None: in this
-    process, on the task pool)."""
 
     @property
     def url(self) -> str:
@@ -61,14 +64,21 @@ class Connection:
 
     def sync_round(self, progress: Progress | None = None) -> Callable[[], RoundResult]:
         """The callable for one sync round, run off the GUI thread."""
-        if self.worker is not None:
-            return partial(self.worker.run_round, progress)
-        return partial(run_once, self.client, self.cache, progress)
+        return partial(self.worker.run_round, progress)
+
+    def send_rollback(self, request: RollbackRequest) -> Callable[[], DeployOutcome]:
+        """The callable that sends a rollback and keeps its reason, run off
+        the GUI thread; once it returns the cache holds the reason."""
+        return partial(self.worker.rollback, request)
+
+    def fill_details(self, location: str, key: AssetKey) -> Callable[[], int]:
+        """The callable that asks the server how loads changed `key` and
+        caches it, run off the GUI thread; returns how many loads it filled."""
+        return partial(self.worker.fill_details, location, key)
 
     def stop_sync(self) -> None:
-        """End the sync process (a round in flight fails at once)."""
-        if self.worker is not None:
-            self.worker.stop()
+        """End the sync process (a request in flight fails at once)."""
+        self.worker.stop()
 
     @property
     def viewer(self) -> Viewer | None:

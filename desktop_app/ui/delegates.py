@@ -110,17 +110,15 @@ class LinkDelegate(QStyledItemDelegate):
             painter.setPen(opt.palette.color(role))
             painter.setFont(opt.font)
             painter.drawText(rect, align, plain)
-            rect.setLeft(rect.left() + QFontMetrics(opt.font).horizontalAdvance(plain + LINK_GAP))
+            rect.setLeft(rect.left() + opt.fontMetrics.horizontalAdvance(plain + LINK_GAP))
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Link
         painter.setPen(opt.palette.color(role))
-        painter.setFont(_link_font(opt))
-        painter.drawText(
-            rect,
-            align,
-            QFontMetrics(_link_font(opt)).elidedText(
-                link, Qt.TextElideMode.ElideRight, max(0, rect.width())
-            ),
+        font = _link_font(opt)
+        painter.setFont(font)
+        elided = QFontMetrics(font).elidedText(
+            link, Qt.TextElideMode.ElideRight, max(0, rect.width())
         )
+        painter.drawText(rect, align, elided)
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:

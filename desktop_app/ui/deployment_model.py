@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 
 from desktop_app.core.links import commit_url
 from desktop_app.core.loads import LocationSummary
@@ -41,6 +41,7 @@ COLUMNS: tuple[Column[LocationSummary], ...] = (
     Column(
         "Updated",
         lambda r: formatting.relative(r.updated_at),
+        live=True,
         sort=lambda r: r.updated_at or 0.0,
         tooltip=_updated_tip,
         link=lambda r: "View history",
@@ -61,22 +62,52 @@ COLUMNS: tuple[Column[LocationSummary], ...] = (
 )
 
 
+_UPDATED = next(column for column in COLUMNS if column.header == "Updated")
+
+
 class DeploymentModel(RowTableModel[LocationSummary]):
-    """Rows are `LocationSummary`; refreshed whole after every sync."""
+    """Rows are `LocationSummary`; replaced after every sync, repainted
+    where they changed."""
 
     columns = COLUMNS
 
+    def __init__(self, parent: object = None) -> None:
+        super().__init__(parent)
+        self._updated_texts: list[str] = []
+
     def set_locations(self, locations: list[LocationSummary]) -> None:
+        if not self._rows and locations:
+            # The first sync lists the locations: rows arrive, nothing was
+            # there to reset (a reset lays the view out and paints it twice).
+            self._updated_texts = [_UPDATED.display(r) for r in locations]
+            self.beginInsertRows(QModelIndex(), 0, len(locations) - 1)
+            self._rows = list(locations)
+            self.forget_cells()
+            self.endInsertRows()
+            return
         if [r.name for r in locations] != [r.name for r in self._rows]:
+            self._updated_texts = [_UPDATED.display(r) for r in locations]
             self.set_rows(locations)
             return
-        # Same locations: update in place so selection and scroll stay put
-        # (relative times move on every refresh).
-        self._rows = list(locations)
-        if self._rows:
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._rows) - 1, len(self.columns) - 1)
-            )
+        # Same locations: update in place so selection and scroll stay put,
+        # and tell the view only of the rows that changed (during a first
+        # sync that is one row per location synced): repainting every cell
+        # each time is what made the GUI thread stall while a sync ran.
+        # A row whose relative "Updated" text moved on repaints that cell.
+        old, self._rows = self._rows, list(locations)
+        self.forget_cells()
+        texts = [_UPDATED.display(r) for r in self._rows]
+        updated = self.column_named("Updated")
+        last = len(self.columns) - 1
+        for number, (before, after) in enumerate(zip(old, self._rows, strict=True)):
+            if before != after:
+                # Not the name column, which did not change: a view sorted
+                # by name then need not sort (and repaint) everything again.
+                self.dataChanged.emit(self.index(number, 1), self.index(number, last))
+            elif texts[number] != self._updated_texts[number]:
+                cell = self.index(number, updated)
+                self.dataChanged.emit(cell, cell)
+        self._updated_texts = texts
 
     def row_of(self, name: str) -> int | None:
         for number, row in enumerate(self._rows):

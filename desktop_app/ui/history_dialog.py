@@ -29,7 +29,6 @@ from desktop_app.core.assets import AssetKey
 from desktop_app.core.links import commit_url
 from desktop_app.core.loads import LocationLoad
 from desktop_app.core.rollback import DeployOutcome, RollbackPreview, rollback_preview
-from desktop_app.sync.details import fill_asset_details
 from desktop_app.ui import actions as action_specs
 from desktop_app.ui import formatting
 from desktop_app.ui.actions import HISTORY_ACTIONS, ActionContext
@@ -449,9 +448,7 @@ class HistoryDialog(QDialog):
 
             self.context.tasks.run_write(
                 "asset details",
-                partial(
-                    fill_asset_details, connection.client, connection.cache, self.location, key
-                ),
+                connection.fill_details(self.location, key),
                 on_success=filled,
                 on_failure=failed,
                 owner=dialog,

@@ -47,6 +47,14 @@ class HistoryExplorer(QObject):
         self.dialog = dialog
         self._token = 0
         self._timeline_token = 0
+        # The timeline reads the whole history on a worker thread; started
+        # from the event loop once the dialog has painted its rows, so that
+        # thread does not compete with the GUI thread for the interpreter
+        # while the dialog reads and paints its first page.
+        self._timeline_timer = QTimer(self)
+        self._timeline_timer.setSingleShot(True)
+        self._timeline_timer.setInterval(0)
+        self._timeline_timer.timeout.connect(self._read_timeline)
         self.active_text = ""
 
         self.filter = QLineEdit(dialog)
@@ -203,6 +211,10 @@ class HistoryExplorer(QObject):
 
     # -- timeline ------------------------------------------------------------------
     def refresh_timeline(self) -> None:
+        """Read the timeline's marks again, soon (reloads in a row read once)."""
+        self._timeline_timer.start()
+
+    def _read_timeline(self) -> None:
         if self.dialog.context.tasks.closed:
             return  # the app is closing
         self._timeline_token += 1
@@ -266,7 +278,10 @@ class HistoryExplorer(QObject):
         if len(groups) == 2:
             return groups[0].head, groups[1].head
         if len(groups) == 1:
-            current = current_load(self.dialog.context.connection.cache, self.dialog.location)
+            # Usually among the loads shown: no need to read the cache again.
+            current = self.dialog.model.running_load() or current_load(
+                self.dialog.context.connection.cache, self.dialog.location
+            )
             if current is not None and current.loaded_at != groups[0].head.loaded_at:
                 return groups[0].head, current
         return None

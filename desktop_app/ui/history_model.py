@@ -334,6 +334,7 @@ class HistoryModel(RowTableModel[HistoryRow]):
             groups = self._rows_of(collapse([*self._rows[last].loads, *more]))
             self._rows[last] = groups[0]
             self._lines.pop(last, None)
+            self.forget_cells()
             self.dataChanged.emit(self.index(last, 0), self.index(last, len(self.columns) - 1))
             added = groups[1:]
         elif self._collapsed:
@@ -356,6 +357,14 @@ class HistoryModel(RowTableModel[HistoryRow]):
             self.set_rows(self._rows_of(collapse(self._loads)))
         else:
             self.set_rows(self._rows_of(LoadGroup((load,)) for load in self._loads))
+
+    def running_load(self) -> LocationLoad | None:
+        """The newest load that succeeded, when the loads read so far are
+        the newest of the history (not a search's) and hold one; else None
+        (the cache knows: `cache.compare.current_load`)."""
+        if self._fetch is None:
+            return None
+        return next((load for load in self._loads if load.status == LoadStatus.LOADED), None)
 
     def row_of(self, loaded_at: float) -> int | None:
         for number, group in enumerate(self._rows):

@@ -123,6 +123,10 @@ class MainWindow(QMainWindow):
         self.table = QTableView(central)
         self.table.setObjectName("deploymentTable")
         self.table.setModel(self.proxy)
+        # PySide resolves the class of the first plain QWidget a call returns
+        # by trying every widget class it knows (some 20 ms, once per
+        # process): pay it now rather than in a history dialog's first paint.
+        self.table.viewport()
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -130,6 +134,9 @@ class MainWindow(QMainWindow):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        # A scroll bar that appears when the first sync lists the locations
+        # narrows the table and repaints it whole twice more; keep it there.
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.verticalHeader().hide()
         # Enter emits activated; a double click emits doubleClicked (and on

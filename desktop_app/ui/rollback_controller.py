@@ -11,7 +11,6 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.core.loads import LocationLoad
 from desktop_app.core.rollback import DeployOutcome, RollbackRequest
-from desktop_app.sync.rollback import send_rollback
 from desktop_app.ui.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -57,10 +56,9 @@ class RollbackController(QObject):
         self._in_flight[location] = request
         if request.reason:
             log.info("rollback of %s requested: %s", location, request.reason)
-        connection = self._context.connection
         self._context.tasks.run_write(
             "rollback",
-            partial(send_rollback, connection.client, connection.cache, request),
+            self._context.connection.send_rollback(request),
             on_success=partial(self._done, location),
             on_failure=partial(self._failed, location),
         )

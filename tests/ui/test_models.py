@@ -20,6 +20,7 @@ from desktop_app.core.loads import (
     LocationSummary,
     collapse,
 )
+from desktop_app.ui import formatting
 from desktop_app.ui.asset_history_model import AssetHistoryModel
 from desktop_app.ui.deployment_model import DeploymentModel
 from desktop_app.ui.history_model import MINUS, TIMES, HistoryModel, asset_lines, line_count
@@ -94,6 +95,51 @@ def test_deployment_model_rows_and_roles(qtmodeltester: Any) -> None:
     assert model.index(0, model.column_named("Assets")).data(SORT_ROLE) == 12
     assert model.index(0, 0).data(Qt.ItemDataRole.CheckStateRole) is None
     assert model.index(0, 0).data(ROW_ROLE).name == "etl"
+
+
+def test_deployment_model_repaints_only_what_changed(qtmodeltester: Any) -> None:
+    """A sync round refreshes the table after each location: rows that did
+    not change are not announced (the view would repaint all of them)."""
+    model = DeploymentModel()
+    rows = [LocationSummary(name, "LOADED", 1.0, DeployInfo(image=f"{name}:1")) for name in "abc"]
+    changed: list[tuple[int, int, int, int]] = []
+    reset: list[bool] = []
+    inserted: list[tuple[int, int]] = []
+    model.dataChanged.connect(
+        lambda a, b, _roles=(): changed.append((a.row(), a.column(), b.row(), b.column()))
+    )
+    model.modelReset.connect(lambda: reset.append(True))
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    model.set_locations(rows)  # the first listing: rows arrive, no reset
+    assert inserted == [(0, 2)]
+    assert reset == []
+    qtmodeltester.check(model)
+
+    model.set_locations(list(rows))
+    assert changed == []
+    assert reset == []
+
+    moved = [rows[0], LocationSummary("b", "ERROR", 1.0, error="boom"), rows[2]]
+    model.set_locations(moved)
+    assert changed == [(1, 1, 1, len(model.columns) - 1)]  # the name column stays
+    assert reset == []
+    assert model.index(1, model.column_named("Status")).data() == "Failed"
+
+    model.set_locations([*moved, LocationSummary("d", "LOADED", 2.0)])
+    assert reset == [True]  # another set of locations: rows are rebuilt
+    assert model.rowCount() == 4
+
+
+def test_deployment_model_times_follow_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the model remembers of a cell never freezes "just now"."""
+    model = DeploymentModel()
+    model.set_locations([LocationSummary("a", "LOADED", 1_000_000.0)])
+    updated = model.index(0, model.column_named("Updated"))
+    monkeypatch.setattr(formatting.time, "time", lambda: 1_000_010.0)
+    assert updated.data() == "just now"
+    assert model.index(0, 0).data() == "a"
+    monkeypatch.setattr(formatting.time, "time", lambda: 1_000_600.0)
+    assert updated.data() == "10 min ago"
 
 
 def test_history_model_collapse_matches_core(qtmodeltester: Any) -> None:

@@ -7,12 +7,15 @@ import os
 import signal
 from collections.abc import Callable
 
+import pytest
 from pytestqt.qtbot import QtBot
+from sqlalchemy.exc import OperationalError
 
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.server.runner import EmbeddedServer
 from desktop_app.sync.worker import SyncWorker
 from desktop_app.ui.main_window import MainWindow
+from tests.ui.helpers import older_version
 
 OpenApp = Callable[..., MainWindow]
 
@@ -25,6 +28,36 @@ def test_rounds_run_in_another_process(open_app: OpenApp, demo_server: EmbeddedS
     assert worker.pid is not None
     assert worker.pid != os.getpid()
     assert window.model.rowCount() > 1  # what the other process wrote, read here
+
+
+def _notes(window: MainWindow) -> list[tuple[str, str | None]]:
+    with window.context.connection.cache.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT reason, requested_by FROM rollback_note").all()
+    return [(reason, by) for reason, by in rows]
+
+
+def test_the_gui_process_only_reads_the_cache(
+    qtbot: QtBot, open_app: OpenApp, demo_server: EmbeddedServer
+) -> None:
+    """SQLite refuses writes through the GUI's connection; what the app
+    does write (a rollback's reason, an asset's details) the sync process
+    writes, and it is there to read once the answer comes back."""
+    assert demo_server.url is not None
+    window = open_app(demo_server.url)  # on a cache dir the sync process made
+    connection = window.context.connection
+    assert connection.cache.read_only
+    for statement in ("DELETE FROM load", "INSERT INTO meta (key, value) VALUES ('k', 'v')"):
+        with connection.cache.engine.connect() as conn, pytest.raises(OperationalError):
+            conn.exec_driver_sql(statement)
+
+    dialog = window.open_history("analytics_core")
+    request = window.rollbacks.request_for(older_version(dialog), dialog.model.newest, "why not")
+    with qtbot.waitSignal(dialog.rollback_finished, timeout=30000) as finished:
+        assert window.rollbacks.start(request)
+    assert finished.args[0] is True, finished.args
+    # Written by the sync process before it answered; no round was needed.
+    assert _notes(window) == [("why not", "editor@example.com")]
+    dialog.close()
 
 
 def test_a_crashed_sync_process_is_reported_and_restarted(
