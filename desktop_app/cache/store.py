@@ -53,14 +53,17 @@ __all__ = ["CacheBusy", "CacheDamaged", "CachedLocation", "HistoryCache"]
 
 
 def _decoding(read: Callable[P, T]) -> Callable[P, T]:
-    """A read that turns what a damaged file makes it raise into CacheDamaged."""
+    """A read of a HistoryCache that turns what a damaged file makes it
+    raise into CacheDamaged, and another process's lock into CacheBusy."""
 
     @functools.wraps(read)
     def checked(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return read(*args, **kwargs)
         except Exception as exc:
-            found = damage.damage_of(exc)
+            cache = args[0]
+            assert isinstance(cache, HistoryCache)
+            found = damage.meaning(exc, cache.path)
             if found is None or found is exc:
                 raise
             raise found from exc
@@ -136,14 +139,15 @@ class HistoryCache:
     def write(self) -> Iterator[CacheWriter]:
         """One transaction: everything written inside is kept, or nothing.
         What the file's damage makes the writer's reads raise becomes
-        CacheDamaged (after the rollback)."""
+        CacheDamaged, and another process's lock (held past the busy
+        timeout) CacheBusy, both after the rollback."""
         try:
             with self.engine.begin() as conn:
                 writer = CacheWriter(conn)
                 yield writer
                 writer.finish()
         except Exception as exc:
-            found = damage.damage_of(exc)
+            found = damage.meaning(exc, self.path)
             if found is None or found is exc:
                 raise
             raise found from exc

@@ -7,7 +7,10 @@ parent asks for a round over a pipe and gets back, as plain values, the
 progress of the round and its result (or the error it raised).
 
 If the child dies, the round in flight fails with `WorkerCrashed` and the
-next round starts a new child. Nothing is half-written: the child writes
+next round starts a new child. A cache file another process holds locked
+(past the busy timeout) fails that round with `CacheBusy`, whether the
+child was opening the file or writing to it; the child stays, and the
+next round tries again. Nothing is half-written: the child writes
 each location in one transaction, and SQLite rolls back a transaction
 whose process died.
 """
@@ -26,6 +29,7 @@ from pathlib import Path
 
 from desktop_app.api.client import ConnectionSettings
 from desktop_app.api.errors import ApiError
+from desktop_app.cache import database
 from desktop_app.core.round import RoundResult
 from desktop_app.sync.engine import Progress
 
@@ -40,9 +44,12 @@ class WorkerCrashed(ApiError):  # noqa: N818 (reads as what happened)
     """The sync process died during a round; the next round restarts it."""
 
 
-def _serve(conn: Connection, settings: ConnectionSettings, cache_path: str) -> None:
+def _serve(
+    conn: Connection, settings: ConnectionSettings, cache_path: str, busy_timeout: float
+) -> None:
     """The child: run a round per request until the pipe closes."""
     from desktop_app.api.client import DeploymentClient
+    from desktop_app.cache.damage import CacheBusy, meaning
     from desktop_app.cache.store import HistoryCache
     from desktop_app.sync.engine import run_once
 
@@ -50,7 +57,10 @@ def _serve(conn: Connection, settings: ConnectionSettings, cache_path: str) -> N
         # Background work: on a busy machine the GUI thread gets a core first.
         os.nice(SYNC_NICENESS)
     client = DeploymentClient(settings)
-    cache = HistoryCache.open(Path(cache_path))
+    path = Path(cache_path)
+    cache: HistoryCache | None = None
+    with contextlib.suppress(CacheBusy):  # opened now, while the GUI builds; else per round
+        cache = HistoryCache.open(path, busy_timeout)
 
     def progress(done: int, total: int) -> None:
         conn.send(("progress", done, total))
@@ -64,14 +74,18 @@ def _serve(conn: Connection, settings: ConnectionSettings, cache_path: str) -> N
             if request != "round":
                 return
             try:
+                if cache is None:
+                    cache = HistoryCache.open(path, busy_timeout)
                 result = run_once(client, cache, progress)
             except Exception as exc:  # handed to the parent, which reports it
-                conn.send(("error", _portable(exc)))
+                said = meaning(exc, path)  # a lock another process holds: CacheBusy
+                conn.send(("error", _portable(said if said is not None else exc)))
             else:
                 conn.send(("result", result))
     finally:
         client.close()
-        cache.close()
+        if cache is not None:
+            cache.close()
 
 
 def _portable(exc: Exception) -> Exception:
@@ -88,11 +102,16 @@ class SyncWorker:
 
     `run_round()` blocks until the round ends: call it off the GUI thread
     (the poller runs it on the task pool). `stop()` ends the child, and a
-    round waiting on it fails at once."""
+    round waiting on it fails at once. `busy_timeout`: how long the child
+    waits for another process's lock on the cache file (default: as long
+    as this process does)."""
 
-    def __init__(self, settings: ConnectionSettings, cache_path: Path) -> None:
+    def __init__(
+        self, settings: ConnectionSettings, cache_path: Path, busy_timeout: float | None = None
+    ) -> None:
         self.settings = settings
         self.cache_path = Path(cache_path)
+        self.busy_timeout = database.BUSY_TIMEOUT if busy_timeout is None else busy_timeout
         self.starts = 0
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
@@ -115,7 +134,7 @@ class SyncWorker:
         parent, child = context.Pipe()
         process = context.Process(
             target=_serve,
-            args=(child, self.settings, str(self.cache_path)),
+            args=(child, self.settings, str(self.cache_path), self.busy_timeout),
             name="desktop-app-sync",
             daemon=True,
         )

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.api.client import ConnectionSettings
 from desktop_app.api.errors import ApiError
+from desktop_app.cache.damage import CacheBusy
 from desktop_app.core.links import commit_url
 from desktop_app.core.rollback import DeployOutcome
 from desktop_app.core.round import RoundResult
@@ -341,7 +342,7 @@ class MainWindow(QMainWindow):
     def _on_failed(self, exc: BaseException, delay: float) -> None:
         self._last_error = exc
         self.sync_progress.finish()
-        if not isinstance(exc, ApiError):
+        if not isinstance(exc, ApiError | CacheBusy):
             log.error("sync round crashed", exc_info=exc)
         self._update_offline_text()
         self.banner.show()
