@@ -191,4 +191,6 @@ def diff_text(comparison: Comparison) -> str:
         lines.append(f"~ {'/'.join(change.key)}  ({types})")
         for field, old, new in detail_lines(change):
             lines.append(f"    {field}: {old} -> {new}")
-    return "\n".join(lines) + "\n"
+    # Keys, images, values and URLs are the server's: no control characters
+    # reach the terminal.
+    return "\n".join(printable(line) for line in lines) + "\n"
