@@ -222,6 +222,8 @@ def test_nothing_shown_holds_a_control_character(
     assert history is not None
     qtbot.waitUntil(lambda: history.model.rowCount() > 0)
     escaped += assert_clean(shown_texts(history))
+    window.grab().save(str(tmp_path / "main-hostile.png"))  # to look at
+    history.grab().save(str(tmp_path / "history-hostile.png"))
     for number in range(min(history.model.rowCount(), 6)):
         history.table.selectRow(number)
         escaped += assert_clean(_menu_texts(history.build_context_menu()))
