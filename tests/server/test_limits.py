@@ -3,6 +3,7 @@ GraphQL error naming the limit; what the app itself sends passes."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from graphql import get_introspection_query, parse
 
 from desktop_app.api import documents
 from desktop_app.server import query_cache
-from desktop_app.server.limits import DEFAULT_LIMITS, check_document, check_source
+from desktop_app.server.limits import DEFAULT_LIMITS, Limits, check_document, check_source
 from desktop_app.server.query_cache import DocumentCache, InvalidDocumentError, estimated_bytes
 from desktop_app.server.root_fields import MUTATION_RESOLVERS, QUERY_RESOLVERS
 from desktop_app.server.runner import EmbeddedServer
@@ -197,3 +198,37 @@ def test_refused_documents_are_not_cached() -> None:
         with pytest.raises(InvalidDocumentError):
             cache.get(query)
     assert cache.size == (0, 0)
+
+
+def _random_document(rng: random.Random, depth: int = 0) -> str:
+    """A valid document of nested fields, aliases, arguments (strings and
+    input objects holding braces, colons and '#'), inline fragments and
+    comments."""
+    parts = []
+    for n in range(rng.randrange(1, 3 if depth < 3 else 2)):
+        name = rng.choice(("a", "workspace", "b_1"))
+        alias = f"x{n}: " if rng.random() < 0.4 else ""
+        args = ""
+        if rng.random() < 0.4:
+            value = rng.choice(('"{ :#( }"', "{k: {j: 1}}", '"""a { b: c"""', "[1, 2]", "-3.5e2"))
+            args = f"(arg: {value})"
+        comment = "# } { : (\n" if rng.random() < 0.2 else ""
+        inner = ""
+        if depth < 10 and rng.random() < 0.6:
+            selections = _random_document(rng, depth + 1)
+            if rng.random() < 0.2:
+                selections = "... on T { " + selections + " }"
+            inner = " { " + selections + " }"
+        parts.append(f"{comment}{alias}{name}{args}{inner}")
+    return " ".join(parts)
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_what_the_text_refuses_the_tree_refuses(seed: int) -> None:
+    """Depth and aliases: the text's counts never exceed the tree's."""
+    limits = Limits(max_depth=6, max_aliases=4, max_tokens=10**6, max_document_chars=10**7)
+    query = "{ " + _random_document(random.Random(seed)) + " }"
+    refused = check_source(query, limits)
+    if refused is not None:
+        named = {str((e.extensions or {})["limit"]) for e in check_document(parse(query), limits)}
+        assert (refused.extensions or {})["limit"] in named, (query, refused.message)
