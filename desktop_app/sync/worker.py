@@ -31,6 +31,7 @@ from desktop_app.api.client import ConnectionSettings
 from desktop_app.api.errors import ApiError
 from desktop_app.cache import database
 from desktop_app.core.round import RoundResult
+from desktop_app.core.untrusted import PrintableFormatter
 from desktop_app.sync.engine import Progress
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,10 @@ def _serve(
     if hasattr(os, "nice"):
         # Background work: on a busy machine the GUI thread gets a core first.
         os.nice(SYNC_NICENESS)
+    if not logging.getLogger().handlers:  # a spawned process: warnings to stderr, made printable
+        handler = logging.StreamHandler()
+        handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+        logging.getLogger().addHandler(handler)
     client = DeploymentClient(settings)
     path = Path(cache_path)
     cache: HistoryCache | None = None
