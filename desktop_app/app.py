@@ -24,6 +24,7 @@ from desktop_app.cache.paths import cache_path_for
 from desktop_app.cache.store import CacheBusy, CacheNotReady, HistoryCache
 from desktop_app.cli import TOKEN_ENV, parse_gui_args, version
 from desktop_app.core.roles import Role
+from desktop_app.core.untrusted import PrintableFormatter
 from desktop_app.sync.worker import SyncWorker
 from desktop_app.ui.context import AppContext, Connection
 from desktop_app.ui.credentials import CredentialStore
@@ -229,9 +230,9 @@ def _screenshot_after_first_round(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(PrintableFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(["desktop-app"])
     try:

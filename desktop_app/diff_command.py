@@ -25,11 +25,12 @@ from desktop_app.api.client import DeploymentClient
 from desktop_app.api.errors import ApiError
 from desktop_app.cache.compare import compare, current_load, with_all_details
 from desktop_app.cache.paths import cache_path_for
-from desktop_app.cache.store import HistoryCache
+from desktop_app.cache.store import CacheBusy, HistoryCache
 from desktop_app.core.compare import Comparison, detail_lines
 from desktop_app.core.export import iso, load_record
 from desktop_app.core.links import compare_url, short_sha
 from desktop_app.core.loads import LocationLoad
+from desktop_app.core.untrusted import printable
 from desktop_app.sync.engine import run_once
 
 CURRENT = "current"
@@ -74,12 +75,19 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         err.write(f"desktop-app diff: {exc}\n")
         return 2
     client = DeploymentClient(settings)
-    cache = HistoryCache.open(cache_path_for(client.url, args.cache_dir))
+    try:
+        cache = HistoryCache.open(cache_path_for(client.url, args.cache_dir))
+    except CacheBusy as exc:
+        client.close()
+        err.write(f"{exc}\n")
+        return 1
     try:
         try:
             run_once(client, cache)
         except ApiError as exc:
-            err.write(f"Sync failed: {exc}\nUsing the cached history.\n")
+            err.write(f"Sync failed: {printable(str(exc))}\nUsing the cached history.\n")
+        except CacheBusy as exc:
+            err.write(f"{exc}\nUsing the cached history.\n")
         if cache.history_count(args.location) == 0:
             err.write(f"No history of {args.location!r} to compare.\n")
             return 1
@@ -183,4 +191,6 @@ def diff_text(comparison: Comparison) -> str:
         lines.append(f"~ {'/'.join(change.key)}  ({types})")
         for field, old, new in detail_lines(change):
             lines.append(f"    {field}: {old} -> {new}")
-    return "\n".join(lines) + "\n"
+    # Keys, images, values and URLs are the server's: no control characters
+    # reach the terminal.
+    return "\n".join(printable(line) for line in lines) + "\n"

@@ -122,6 +122,9 @@ def history(
         except ApiError as exc:
             err.write(f"Sync failed: {printable(str(exc))}\n")
             synced, code = False, 1
+        except CacheBusy as exc:  # locked by another process after it opened: nothing written
+            err.write(f"{exc}\n")
+            synced, code = False, 1
         if cache.recovered_from != told:
             err.write(
                 f"The cache file was damaged; moved it to {cache.recovered_from} and rebuilt it.\n"

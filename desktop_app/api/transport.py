@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 import time
 from collections.abc import Callable, Mapping
 from itertools import accumulate
@@ -78,31 +79,62 @@ class NestingError(ValueError):
     pass
 
 
+# An escape inside a JSON string: a backslash and the byte it escapes.
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+
+
+class BracketDepth:
+    """The nesting depth of a JSON text fed a chunk at a time, counting
+    brackets outside strings only (a name such as `\x1b[31m` opens
+    nothing); NestingError as soon as it passes MAX_DEPTH. With escapes
+    cut out, strings are what lies between quotes: every step is a bytes
+    method, run in C, and a string may span chunks."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self._in_string = False
+        self._escaped = False  # the last chunk ended on a backslash escaping the next byte
+
+    def feed(self, chunk: bytes) -> None:
+        if self._escaped and chunk:
+            chunk = chunk[1:]
+            self._escaped = False
+        cleaned = _ESCAPE.sub(b"", chunk)
+        if cleaned.endswith(b"\\"):  # escapes a byte of the next chunk
+            cleaned = cleaned[:-1]
+            self._escaped = True
+        parts = cleaned.split(b'"')
+        outside = parts[1::2] if self._in_string else parts[0::2]
+        self.depth = nesting(b"".join(outside), self.depth)
+        if len(parts) % 2 == 0:  # an odd number of quotes: in or out of a string
+            self._in_string = not self._in_string
+
+
 class _ChunkReader:
     """A file whose `read` is Python code, so the parser returns to the
     interpreter (and can hand the GIL over) between chunks. It also tracks
-    the nesting depth (brackets, counting those inside strings too, which
-    only errs towards refusing) and stops a body nesting deeper than
-    MAX_DEPTH before the parser builds it."""
+    the nesting depth (`BracketDepth`) and stops a body nesting deeper
+    than MAX_DEPTH before the parser builds it."""
 
     def __init__(self, body: bytes) -> None:
         self._view = memoryview(body)
         self._at = 0
-        self._depth = 0
+        self._depth = BracketDepth()
 
     def read(self, size: int = -1) -> bytes:
         end = len(self._view) if size < 0 else self._at + size
         chunk = self._view[self._at : end].tobytes()
         self._at += len(chunk)
-        self._depth = nesting(chunk, self._depth)
+        self._depth.feed(chunk)
         return chunk
 
 
-def nesting(chunk: bytes, depth: int = 0) -> int:
-    """The bracket depth after `chunk`, starting at `depth`; NestingError when
-    it passes MAX_DEPTH on the way (checked in C, and in detail only when
-    the chunk holds enough opening brackets to get there)."""
-    brackets = chunk.translate(None, _NOT_BRACKETS)
+def nesting(brackets_text: bytes, depth: int = 0) -> int:
+    """The bracket depth after `brackets_text` (JSON without its strings),
+    starting at `depth`; NestingError when it passes MAX_DEPTH on the way
+    (checked in C, and in detail only when the text holds enough opening
+    brackets to get there)."""
+    brackets = brackets_text.translate(None, _NOT_BRACKETS)
     opens = brackets.count(b"[") + brackets.count(b"{")
     if depth + opens > MAX_DEPTH:
         deepest = max(accumulate(map(_DEPTH.__getitem__, brackets), initial=depth))
@@ -125,7 +157,7 @@ def decode_json(body: bytes) -> Any:
     so no single step holds the GIL for more than a few milliseconds."""
     try:
         if len(body) < STREAM_PARSE_BYTES:
-            nesting(body)
+            BracketDepth().feed(body)
             return json.loads(body, parse_constant=_no_constants)
         return next(ijson.items(_ChunkReader(body), "", buf_size=_CHUNK, use_float=True))
     except RecursionError:

@@ -31,14 +31,19 @@ from desktop_app.core.untrusted import MAX_TIMESTAMP, MIN_TIMESTAMP
 
 
 class CacheBusy(Exception):  # noqa: N818 (a state, not a failure of ours)
-    """Another process holds the cache file locked."""
+    """Another process holds the cache file locked (for longer than the
+    busy timeout): nothing is wrong with it, and nothing was written."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
         super().__init__(
-            f"The cache file {path.name} is in use by another process (another copy of the "
-            "app?); try again when it has finished."
+            f"The cache file {self.path.name} is in use by another process (another copy of "
+            "the app?); try again when it has finished."
         )
-        self.path = path
+
+    def __reduce__(self) -> tuple[type[CacheBusy], tuple[str]]:
+        # It crosses from the sync process to the GUI's: rebuilt from its path.
+        return (CacheBusy, (str(self.path),))
 
 
 class CacheDamaged(Exception):  # noqa: N818 (named for what the user is told)
@@ -59,6 +64,17 @@ def is_busy(exc: BaseException) -> bool:
         return False
     text = str(orig).lower()
     return "locked" in text or "busy" in text
+
+
+def meaning(exc: BaseException, path: Path) -> CacheBusy | CacheDamaged | None:
+    """What an exception met while using the cache in `path` means for the
+    caller: CacheBusy for another process's lock, CacheDamaged for damage,
+    None for anything else."""
+    if isinstance(exc, CacheBusy):
+        return exc
+    if is_busy(exc):
+        return CacheBusy(path)
+    return damage_of(exc)
 
 
 def damage_of(exc: BaseException) -> CacheDamaged | None:

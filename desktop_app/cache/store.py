@@ -59,14 +59,17 @@ __all__ = ["CacheBusy", "CacheDamaged", "CacheNotReady", "CachedLocation", "Hist
 
 
 def _decoding(read: Callable[P, T]) -> Callable[P, T]:
-    """A read that turns what a damaged file makes it raise into CacheDamaged."""
+    """A read of a HistoryCache that turns what a damaged file makes it
+    raise into CacheDamaged, and another process's lock into CacheBusy."""
 
     @functools.wraps(read)
     def checked(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return read(*args, **kwargs)
         except Exception as exc:
-            found = damage.damage_of(exc)
+            cache = args[0]
+            assert isinstance(cache, HistoryCache)
+            found = damage.meaning(exc, cache.path)
             if found is None or found is exc:
                 raise
             raise found from exc
@@ -164,8 +167,10 @@ class HistoryCache:
     def write(self) -> Iterator[CacheWriter]:
         """One transaction: everything written inside is kept, or nothing.
         What the file's damage makes the writer's reads raise becomes
-        CacheDamaged (after the rollback). A reader (`open_reader`) has no
-        writer: that is a bug of the caller, said at once."""
+        CacheDamaged, and another process's lock (held past the busy
+        timeout) CacheBusy, both after the rollback. A reader
+        (`open_reader`) has no writer: that is a bug of the caller, said at
+        once."""
         if self.read_only:
             raise PermissionError(f"{self.path.name} is open read-only in this process")
         try:
@@ -174,7 +179,7 @@ class HistoryCache:
                 yield writer
                 writer.finish()
         except Exception as exc:
-            found = damage.damage_of(exc)
+            found = damage.meaning(exc, self.path)
             if found is None or found is exc:
                 raise
             raise found from exc
@@ -186,8 +191,11 @@ class HistoryCache:
         try:
             with self.engine.begin() as conn:
                 take_back(conn, ledger)
-        except Exception:
-            log.exception("could not take back a failed round's writes in %s", self.path)
+        except Exception as exc:
+            if damage.is_busy(exc):  # another process holds the file: one line
+                log.warning("could not take back a failed round in %s: it is busy", self.path)
+            else:
+                log.exception("could not take back a failed round's writes in %s", self.path)
 
     # -- session -------------------------------------------------------------
     def _meta(self, key: str) -> str | None:

@@ -91,9 +91,20 @@ def assets_text(assets: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: str) -> str:
+    """A CSV cell of server text, never read as a formula: one that would
+    be gets a leading apostrophe (what spreadsheets show as text)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def to_csv(records: Iterable[dict[str, Any]]) -> str:
     """Records as CSV with a header row; assets flattened by `assets_text`,
-    missing values empty."""
+    missing values empty. Text is kept as the server sent it, except that
+    no cell can start a formula (`cell`); JSON exports keep it whole."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FIELDS)
@@ -103,6 +114,6 @@ def to_csv(records: Iterable[dict[str, Any]]) -> str:
             value = record.get(name)
             if name == "assets":
                 value = assets_text(value) if value else ""
-            row.append("" if value is None else str(value))
+            row.append("" if value is None else cell(str(value)))
         writer.writerow(row)
     return out.getvalue()

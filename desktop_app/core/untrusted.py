@@ -8,6 +8,7 @@ Times may be anything a damaged cache holds; formatting one never raises.
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from datetime import UTC, datetime, tzinfo
 
@@ -33,6 +34,14 @@ def printable(text: str, *, multiline: bool = False) -> str:
         return text
     keep = "\n\t" if multiline else ""
     return "".join(_visible(char, keep) for char in text)
+
+
+class PrintableFormatter(logging.Formatter):
+    """Log lines quote server text (names, messages): a terminal showing
+    the log gets them without control characters, as the UI does."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record), multiline=True)
 
 
 def sane_timestamp(value: object) -> bool:

@@ -1,8 +1,17 @@
 """What one GraphQL document may ask of the server.
 
-Checked once per document, before graphql-core's own validation (whose
-overlapping-fields rule is itself slow on hostile documents) and before any
-execution, compiled or not; the verdict is cached with the document.
+Checked in two steps, both before graphql-core's own parser and validation
+(its lexer and its overlapping-fields rule are slow on hostile documents),
+and before any execution, compiled or not; the verdict is cached with the
+document.
+
+First the text (`check_source`), with a few regular expressions that run
+in C and build no syntax tree: its length, its lexical tokens, braces
+nested in braces and aliases written in it. A document refused here costs
+about a millisecond, whatever it holds. These counts never exceed what the
+syntax tree holds, so a document the tree would accept is never refused.
+
+Then the syntax tree (`check_document`).
 
 The walk counts what an executor would do, fragments expanded: a fragment
 that spreads another twice, 22 levels deep, is 4 million selections however
@@ -20,7 +29,9 @@ the document's text, not in what it expands to.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from graphql import (
@@ -42,6 +53,7 @@ class Limits:
 
     max_document_chars: int = 50_000
     max_tokens: int = 5_000
+    max_number_chars: int = 40  # an Int has 10 digits; Python refuses 4,300
     max_depth: int = 20
     max_aliases: int = 50
     max_fragment_spreads: int = 500
@@ -78,12 +90,71 @@ def limit_error(name: str, found: int | str, limit: int, what: str) -> GraphQLEr
 
 
 def check_source(query: str, limits: Limits = DEFAULT_LIMITS) -> GraphQLError | None:
-    """The error for a document text too long to parse at all."""
+    """The error for a document text that breaks a limit on its face, or
+    None when only its syntax tree can tell (see the module docstring)."""
     if len(query) > limits.max_document_chars:
         return limit_error(
             "max_document_chars", len(query), limits.max_document_chars, "document length"
         )
+    # Strings and comments may hold any character: each becomes one `"`,
+    # a token of its own (graphql-core's `max_tokens` counts both).
+    text = _STRING_OR_COMMENT.sub('"', query)
+    tokens = len(_TOKEN.findall(text))
+    if tokens > limits.max_tokens:
+        return limit_error("max_tokens", tokens, limits.max_tokens, "lexical tokens")
+    longest = max(map(len, _NUMBER.findall(text)), default=0)
+    if longest > limits.max_number_chars:
+        return limit_error(
+            "max_number_chars", longest, limits.max_number_chars, "characters in a number"
+        )
+    # Arguments and variable definitions hold the only other braces (input
+    # objects) and colons; they do not nest in valid GraphQL, except for a
+    # directive's arguments within a variable definition. What is left has
+    # a colon after each alias only.
+    for _ in range(2):
+        text = _ARGUMENTS.sub(" ", text)
+    if "(" in text or ")" in text:
+        return None  # not valid GraphQL: the parser says why
+    depth = _field_depth(text)
+    if depth > limits.max_depth:
+        return limit_error("max_depth", depth, limits.max_depth, "fields nested")
+    aliases = text.count(":")
+    if aliases > limits.max_aliases:
+        return limit_error("max_aliases", aliases, limits.max_aliases, "aliased fields")
     return None
+
+
+_NAME = r"[_A-Za-z][_0-9A-Za-z]*"
+_STRING_OR_COMMENT = re.compile(r'"""(?:\\"""|[^"]|"(?!""))*"""|"(?:[^"\\\n\r]|\\.)*"|#[^\n\r]*')
+_TOKEN = re.compile(_NAME + r'|-?[0-9][_0-9A-Za-z.+-]*|\.\.\.|[!$&()@:=\[\]{}|"]')
+_NUMBER = re.compile(r"(?<![_0-9A-Za-z])-?[0-9][_0-9A-Za-z.+-]*")
+_ARGUMENTS = re.compile(r"\([^()]*\)")
+_BRACES = re.compile(r"[{}]")
+# A brace opening a selection set; an inline fragment's adds no field level.
+_BRACE = re.compile(r"(\.\.\.\s*(?:on\s+" + _NAME + r"\s*)?(?:@" + _NAME + r"\s*)*)?\{|\}")
+_INLINE_FRAGMENT = re.compile(r"\.\.\.\s*(?:on\s|@|\{)")
+_STEP = {"{": 1, "}": -1}
+
+
+def _field_depth(text: str) -> int:
+    """The most fields nested in fields, as the braces of `text` tell."""
+    if _INLINE_FRAGMENT.search(text) is None:
+        # Every brace opens a field level: a running sum, in C.
+        steps = map(_STEP.__getitem__, _BRACES.findall(text))
+        return max(accumulate(steps), default=0)
+    levels: list[bool] = []  # per open brace: does it add a field level?
+    depth = deepest = 0
+    for match in _BRACE.finditer(text):
+        if match.group(0) == "}":
+            if levels and levels.pop():
+                depth -= 1
+            continue
+        counts = match.group(1) is None
+        levels.append(counts)
+        if counts:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 def check_document(document: DocumentNode, limits: Limits = DEFAULT_LIMITS) -> list[GraphQLError]:
@@ -170,7 +241,7 @@ class _Walker:
         for argument in field.arguments or ():
             if argument.name.value == "limit":
                 value: Any = argument.value
-                if isinstance(value, IntValueNode):
+                if isinstance(value, IntValueNode) and len(value.value) < 10:
                     return max(1, min(int(value.value), self.limits.page_size))
                 return self.limits.page_size  # a variable: the largest page
         return 1

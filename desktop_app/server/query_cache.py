@@ -1,7 +1,8 @@
 """Parsed, checked, validated and compiled documents by query text.
 
-Clients poll with the same few documents, so each is parsed, checked
-against the limits (`limits.py`), validated and compiled once. The cache is
+Clients poll with the same few documents, so each is checked against the
+limits (`limits.py`: its text, then its syntax tree), parsed, validated and
+compiled once. The cache is
 bounded by entries and by an estimate of the memory its documents hold (a
 parsed document takes a few hundred bytes per character of its text), so
 distinct large documents cannot grow it without end. Refused documents are
@@ -87,9 +88,11 @@ class DocumentCache:
         return compiled
 
     def _compile(self, query: str) -> CompiledQuery:
-        too_long = check_source(query, self._limits)
-        if too_long is not None:
-            raise InvalidDocumentError([too_long], limit=True)
+        # The text first: a hostile document is refused before graphql-core's
+        # lexer, the costliest step of a refusal, ever sees it.
+        on_its_face = check_source(query, self._limits)
+        if on_its_face is not None:
+            raise InvalidDocumentError([on_its_face], limit=True)
         try:
             document = parse(query, max_tokens=self._limits.max_tokens)
         except GraphQLError as exc:

@@ -14,7 +14,10 @@ Requests are answered one at a time, in the order they were asked, after
 what they wrote is committed: the GUI reads it as soon as the answer comes.
 
 If the child dies, the request in flight fails with `WorkerCrashed` and the
-next one starts a new child. Nothing is half-written: the child writes
+next one starts a new child. A cache file another process holds locked
+(past the busy timeout) fails that request with `CacheBusy`, whether the
+child was opening the file or writing to it; the child stays, and the
+next request tries again. Nothing is half-written: the child writes
 each location in one transaction, and SQLite rolls back a transaction
 whose process died.
 """
@@ -36,9 +39,11 @@ from typing import Any
 
 from desktop_app.api.client import ConnectionSettings
 from desktop_app.api.errors import ApiError
+from desktop_app.cache import database
 from desktop_app.core.assets import AssetKey
 from desktop_app.core.rollback import DeployOutcome, RollbackRequest
 from desktop_app.core.round import RoundResult
+from desktop_app.core.untrusted import PrintableFormatter
 from desktop_app.sync.engine import Progress
 
 log = logging.getLogger(__name__)
@@ -52,9 +57,12 @@ class WorkerCrashed(ApiError):  # noqa: N818 (reads as what happened)
     """The sync process died during a request; the next request restarts it."""
 
 
-def _serve(conn: Connection, settings: ConnectionSettings, cache_path: str) -> None:
+def _serve(
+    conn: Connection, settings: ConnectionSettings, cache_path: str, busy_timeout: float
+) -> None:
     """The child: answer one request at a time until the pipe closes."""
     from desktop_app.api.client import DeploymentClient
+    from desktop_app.cache.damage import meaning
     from desktop_app.cache.store import HistoryCache
     from desktop_app.sync.details import fill_asset_details
     from desktop_app.sync.engine import run_once
@@ -63,7 +71,12 @@ def _serve(conn: Connection, settings: ConnectionSettings, cache_path: str) -> N
     if hasattr(os, "nice"):
         # Background work: on a busy machine the GUI thread gets a core first.
         os.nice(SYNC_NICENESS)
+    if not logging.getLogger().handlers:  # a spawned process: warnings to stderr, made printable
+        handler = logging.StreamHandler()
+        handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+        logging.getLogger().addHandler(handler)
     client = DeploymentClient(settings)
+    path = Path(cache_path)
     opened: list[HistoryCache] = []
     moved: str | None = None
 
@@ -73,7 +86,7 @@ def _serve(conn: Connection, settings: ConnectionSettings, cache_path: str) -> N
         (CacheBusy) is tried again at the next request."""
         nonlocal moved
         if not opened:
-            opened.append(HistoryCache.open(Path(cache_path)))
+            opened.append(HistoryCache.open(path, busy_timeout))
             found = opened[0].recovered_from
             # A file found damaged was moved aside: the next answer says where.
             moved = str(found) if found is not None else None
@@ -116,7 +129,8 @@ def _serve(conn: Connection, settings: ConnectionSettings, cache_path: str) -> N
             try:
                 answer = ("result", handlers[request[0]](*request[1:]))
             except Exception as exc:  # handed to the parent, which reports it
-                answer = ("error", _portable(exc))
+                said = meaning(exc, path)  # a lock another process holds: CacheBusy
+                answer = ("error", _portable(said if said is not None else exc))
             try:
                 conn.send(answer)
             except OSError:  # the parent went (the window closed): stop quietly
@@ -143,11 +157,16 @@ class SyncWorker:
     Every request (`open_cache`, `run_round`, `rollback`, `fill_details`)
     blocks until answered: call it off the GUI thread (the app runs them on
     the task pool's writer lane). `stop()` ends the child, and a request
-    waiting on it fails at once."""
+    waiting on it fails at once. `busy_timeout`: how long the child waits
+    for another process's lock on the cache file (default: as long as this
+    process does)."""
 
-    def __init__(self, settings: ConnectionSettings, cache_path: Path) -> None:
+    def __init__(
+        self, settings: ConnectionSettings, cache_path: Path, busy_timeout: float | None = None
+    ) -> None:
         self.settings = settings
         self.cache_path = Path(cache_path)
+        self.busy_timeout = database.BUSY_TIMEOUT if busy_timeout is None else busy_timeout
         self.starts = 0
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
@@ -171,7 +190,7 @@ class SyncWorker:
         parent, child = context.Pipe()
         process = context.Process(
             target=_serve,
-            args=(child, self.settings, str(self.cache_path)),
+            args=(child, self.settings, str(self.cache_path), self.busy_timeout),
             name="desktop-app-sync",
             daemon=True,
         )

@@ -13,6 +13,7 @@ from desktop_app.core.links import commit_url
 from desktop_app.core.loads import LocationLoad
 from desktop_app.core.rollback import rollback_decision
 from desktop_app.core.session import Capabilities, Viewer
+from desktop_app.ui.plain_text import tooltip
 
 
 @dataclass(frozen=True)
@@ -104,5 +105,5 @@ HISTORY_ACTIONS: tuple[ActionSpec, ...] = (VIEW_METADATA, ROLLBACK, OPEN_COMMIT,
 def apply(spec: ActionSpec, action: QAction, ctx: ActionContext) -> None:
     enabled, reason = spec.enabled_when(ctx)
     action.setEnabled(enabled)
-    action.setToolTip(spec.tooltip if enabled else reason)
+    action.setToolTip(tooltip(spec.tooltip if enabled else reason))  # a reason may name a location
     action.setStatusTip(action.toolTip())

@@ -3,8 +3,6 @@ old → new."""
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +19,7 @@ from PySide6.QtWidgets import (
 from desktop_app.cache.store import HistoryCache
 from desktop_app.core.assets import AssetKey, key_to_str
 from desktop_app.ui.asset_history_model import AssetHistoryModel
+from desktop_app.ui.plain_text import PlainLabel, rich, set_title
 
 
 class AssetHistoryDialog(QDialog):
@@ -29,7 +28,7 @@ class AssetHistoryDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("assetHistoryDialog")
-        self.setWindowTitle(f"{key_to_str(key)} — change history")
+        set_title(self, f"{key_to_str(key)} — change history")
         self.resize(1080, 420)
         self.cache = cache
         self.location = location
@@ -37,7 +36,8 @@ class AssetHistoryDialog(QDialog):
 
         self.model = AssetHistoryModel(self)
         layout = QVBoxLayout(self)
-        self.heading = QLabel()
+        self.heading = QLabel()  # rich text: the key in bold
+        self.heading.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.heading)
 
         self.table = QTableView(self)
@@ -56,8 +56,7 @@ class AssetHistoryDialog(QDialog):
         layout.addWidget(self.table, 1)
 
         bottom = QHBoxLayout()
-        self.status_label = QLabel()
-        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.status_label = PlainLabel()
         self.status_label.setObjectName("assetHistoryStatus")
         bottom.addWidget(self.status_label, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -71,7 +70,7 @@ class AssetHistoryDialog(QDialog):
         self.model.set_entries(self.cache.asset_history(self.location, self.key))
         count = len({row.loaded_at for row in self.model.rows})
         self.heading.setText(
-            f"<b>{html.escape(key_to_str(self.key))}</b> in {html.escape(self.location)}:"
+            f"<b>{rich(key_to_str(self.key))}</b> in {rich(self.location)}:"
             f" changed by {count} "
             f"load{'s' if count != 1 else ''}"
         )

@@ -2,8 +2,8 @@
 
 Table models hold a tuple of `Column` and a list of frozen-dataclass rows;
 `RowTableModel.data()` dispatches on the role and returns None for roles
-the column does not handle. Text shown (display and tooltip) is server
-text, so it goes out without control or bidi-override characters."""
+the column does not handle. Text shown (display, tooltip, link text) is
+server text: this is where every table applies the rule of `plain_text`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QIcon
 
 from desktop_app.core.untrusted import printable
+from desktop_app.ui.plain_text import tooltip
 from desktop_app.ui.roles import ASSET_LINES_ROLE, LINK_ROLE, ROW_ROLE, SORT_ROLE
 
 R = TypeVar("R")
@@ -133,11 +134,12 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
             return row
         if role == Qt.ItemDataRole.ToolTipRole and column.tooltip:
             tip = column.tooltip(row)
-            return printable(tip, multiline=True) if tip else tip
+            return tooltip(tip) if tip else tip
         if role == Qt.ItemDataRole.DecorationRole and column.icon:
             return column.icon(row)
         if role == LINK_ROLE and column.link:
-            return column.link(row)
+            link = column.link(row)
+            return printable(link) if link else link
         if role == ASSET_LINES_ROLE and column.asset_lines:
             return column.asset_lines(row)
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align is not None:

@@ -36,6 +36,7 @@ from desktop_app.core.loads import LoadStatus, LocationLoad
 from desktop_app.ui import formatting
 from desktop_app.ui.change_colors import Meaning, color
 from desktop_app.ui.context import AppContext
+from desktop_app.ui.plain_text import PlainLabel, item_text, rich, set_title, tooltip
 
 FIELDS = ("Loaded", "Status", "Commit", "Image", "Initiated by")
 PROVIDER_NAMES = {"github": "GitHub", "gitlab": "GitLab", "bitbucket": "Bitbucket"}
@@ -51,21 +52,21 @@ def side_text(load: LocationLoad, name: str) -> str:
     if name == "Status":
         if load.status == LoadStatus.ERROR:
             kind = formatting.error_kind(load.error)
-            return html.escape(f"Failed ({kind})" if kind else "Failed")
+            return rich(f"Failed ({kind})" if kind else "Failed")
         return "Loaded"
     if name == "Commit":
         sha = deploy.commit_hash
         if not sha:
             return "—"
         url = commit_url(deploy)
-        short = html.escape(formatting.short_sha(sha))
+        short = rich(formatting.short_sha(sha))
         return f'<a href="{html.escape(url)}">{short}</a>' if url else short
     if name == "Image":
-        return html.escape(deploy.image or "—")
+        return rich(deploy.image or "—")
     who = load.initiated_by or "—"
     if load.action and load.action != "deploy":
         who += f" ({load.action})"
-    return html.escape(who)
+    return rich(who)
 
 
 def compare_link(old: LocationLoad, new: LocationLoad) -> tuple[str, str] | None:
@@ -95,7 +96,7 @@ class CompareDialog(QDialog):
         self.old, self.new = sorted((first, second), key=lambda load: load.loaded_at)
         self.comparison: Comparison | None = None
         self.setObjectName("compareDialog")
-        self.setWindowTitle(f"{self.old.location} — compare versions")
+        set_title(self, f"{self.old.location} — compare versions")
         self.resize(900, 600)
 
         layout = QVBoxLayout(self)
@@ -111,13 +112,14 @@ class CompareDialog(QDialog):
             grid.addWidget(QLabel(f"{name}:"), row, 0)
             for column, (side, load) in enumerate((("old", self.old), ("new", self.new)), 1):
                 label = QLabel(side_text(load, name))
+                label.setTextFormat(Qt.TextFormat.RichText)
                 label.setTextInteractionFlags(
                     Qt.TextInteractionFlag.TextBrowserInteraction
                     | Qt.TextInteractionFlag.TextSelectableByMouse
                 )
                 label.setOpenExternalLinks(False)
                 label.linkActivated.connect(self.context.open_url)
-                label.setToolTip(load.deploy.commit_hash or "" if name == "Commit" else "")
+                label.setToolTip(tooltip(load.deploy.commit_hash) if name == "Commit" else "")
                 grid.addWidget(label, row, column)
                 self.side_labels[(side, name)] = label
         layout.addWidget(sides)
@@ -130,14 +132,14 @@ class CompareDialog(QDialog):
         if found is not None:
             self.compare_url, text = found
             self.link_label.setText(f'<a href="{html.escape(self.compare_url)}">{text} ↗</a>')
-            self.link_label.setToolTip(self.compare_url)
+            self.link_label.setToolTip(tooltip(self.compare_url))
         elif self.old.deploy.commit_hash == self.new.deploy.commit_hash:
             self.link_label.setText("Both versions deploy the same commit.")
         else:
             self.link_label.setText("No provider page compares these commits.")
         layout.addWidget(self.link_label)
 
-        self.summary_label = QLabel("Comparing…")
+        self.summary_label = PlainLabel("Comparing…")
         self.summary_label.setObjectName("compareSummary")
         layout.addWidget(self.summary_label)
 
@@ -206,7 +208,7 @@ class CompareDialog(QDialog):
         ):
             brush = QBrush(color(meaning, palette))
             for change in changes:
-                item = QTreeWidgetItem([f"{sign} {key_to_str(change.key)}", "", "", ""])
+                item = QTreeWidgetItem([item_text(f"{sign} {key_to_str(change.key)}"), "", "", ""])
                 item.setForeground(0, brush)
                 item.setForeground(1, brush)
                 item.setData(0, Qt.ItemDataRole.UserRole, change.key)
@@ -244,9 +246,9 @@ class CompareDialog(QDialog):
         if not change.change_types:
             lines = [("definition", NOT_RECORDED, NOT_RECORDED)]
         for field, old, new in lines:
-            child = QTreeWidgetItem([field, "", old, new])
+            child = QTreeWidgetItem([item_text(field), "", item_text(old), item_text(new)])
             for column, text in ((2, old), (3, new)):
-                child.setToolTip(column, text)
+                child.setToolTip(column, tooltip(text))
                 if text == NOT_RECORDED:
                     font = child.font(column)
                     font.setItalic(True)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from desktop_app.api.client import ConnectionSettings, DeploymentClient
 from desktop_app.core.session import Capabilities, Viewer
 from desktop_app.ui.credentials import SavedConnection
+from desktop_app.ui.plain_text import PlainLabel
 from desktop_app.ui.profiles import EMBEDDED_NAME, Profile
 from desktop_app.ui.tasks import TaskRunner
 
@@ -142,7 +143,7 @@ class ConnectDialog(QDialog):
         token_form.addRow("Token:", self.token)
         layout.addLayout(token_form)
 
-        self.result_label = QLabel()
+        self.result_label = PlainLabel()  # the server's answer
         self.result_label.setObjectName("connectResult")
         self.result_label.setWordWrap(True)
         layout.addWidget(self.result_label)

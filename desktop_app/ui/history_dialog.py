@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QMenu,
     QMenuBar,
     QStyledItemDelegate,
@@ -44,6 +43,7 @@ from desktop_app.ui.history_model import (
     line_count,
 )
 from desktop_app.ui.metadata_dialog import MetadataDialog
+from desktop_app.ui.plain_text import PlainLabel, set_title
 from desktop_app.ui.resources import Icon, icon
 from desktop_app.ui.rollback_controller import RollbackController
 from desktop_app.ui.rollback_dialog import RollbackDialog
@@ -97,14 +97,13 @@ class HistoryDialog(QDialog):
         self._awaiting_rollback = False
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setObjectName("historyDialog")
-        self.setWindowTitle(f"{location} — load history")
+        set_title(self, f"{location} — load history")
         self.resize(1260, 640)
 
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
-        self.heading = QLabel()
+        self.heading = PlainLabel()
         self.heading.setObjectName("historyHeading")
-        self.heading.setTextFormat(Qt.TextFormat.PlainText)
         bold = self.heading.font()
         bold.setBold(True)
         self.heading.setFont(bold)
@@ -154,9 +153,8 @@ class HistoryDialog(QDialog):
         )
 
         bottom = QHBoxLayout()
-        self.status_label = QLabel()
+        self.status_label = PlainLabel()
         self.status_label.setObjectName("historyStatus")
-        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         bottom.addWidget(self.status_label, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

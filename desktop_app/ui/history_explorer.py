@@ -29,6 +29,7 @@ from desktop_app.core.loads import LoadGroup, LocationLoad, collapse
 from desktop_app.ui import formatting
 from desktop_app.ui.compare_dialog import CompareDialog
 from desktop_app.ui.history_timeline import HistoryTimeline, legend_html
+from desktop_app.ui.plain_text import PlainLabel
 
 if TYPE_CHECKING:
     from desktop_app.ui.history_dialog import HistoryDialog
@@ -63,7 +64,7 @@ class HistoryExplorer(QObject):
         self.filter.setPlaceholderText(
             "Search: asset key, commit, image, who, status or error (Ctrl+F)"
         )
-        self.count_label = QLabel(dialog)
+        self.count_label = PlainLabel(parent=dialog)
         self.count_label.setObjectName("historyFilterCount")
         self.export_action = QAction("Export…", dialog)
         self.export_action.setObjectName("exportAction")

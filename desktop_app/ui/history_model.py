@@ -48,9 +48,10 @@ class AssetLine:
 
     @property
     def text(self) -> str:
+        """What the line shows (asset keys are server text)."""
         if self.key is None:
             return f"… {self.more} more"
-        label = f"{self.sign} {key_to_str(self.key)}"
+        label = f"{self.sign} {formatting.plain(key_to_str(self.key))}"
         if self.sign == TILDE and self.change_types:
             label += f"  ({formatting.change_labels(self.change_types)})"
         return label

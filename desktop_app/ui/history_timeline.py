@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from desktop_app.cache.explore import FAILED, LOADED, ROLLBACK, TimelineMarks
 from desktop_app.ui import formatting
 from desktop_app.ui.change_colors import Meaning, color
+from desktop_app.ui.plain_text import plain, tooltip
 
 MARGIN = 10
 HIT_PIXELS = 4
@@ -212,7 +213,7 @@ class HistoryTimeline(QWidget):
         at = self.marks.times[index]
         text = f"{formatting.exact_time(at)} — {KIND_WORDS[self.marks.kinds[index]]}"
         more = self.describer(at) if self.describer is not None else None
-        return f"{text}\n{more}" if more else text
+        return f"{text}\n{plain(more, multiline=True)}" if more else text  # more: server text
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         index = self.mark_at(round(event.position().x()))
@@ -222,7 +223,7 @@ class HistoryTimeline(QWidget):
         else:
             self.setCursor(Qt.CursorShape.PointingHandCursor)
             where = self.mapToGlobal(QPoint(round(event.position().x()), 0))
-            QToolTip.showText(where, self.describe(index), self)
+            QToolTip.showText(where, tooltip(self.describe(index)), self)
         super().mouseMoveEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

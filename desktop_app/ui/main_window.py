@@ -3,7 +3,6 @@ bar, and the menus (connect, switch demo user, sync now)."""
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 from functools import partial
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.api.client import ConnectionSettings
 from desktop_app.api.errors import ApiError
+from desktop_app.cache.damage import CacheBusy
 from desktop_app.core.links import commit_url
 from desktop_app.core.rollback import DeployOutcome
 from desktop_app.core.round import RoundResult
@@ -37,6 +37,7 @@ from desktop_app.ui.credentials import SavedConnection
 from desktop_app.ui.delegates import LinkDelegate
 from desktop_app.ui.deployment_model import DeploymentModel
 from desktop_app.ui.history_dialog import HistoryDialog
+from desktop_app.ui.plain_text import PlainLabel, rich, set_title
 from desktop_app.ui.poller import Poller
 from desktop_app.ui.profile_menu import ProfileMenu
 from desktop_app.ui.resources import Icon, icon
@@ -85,10 +86,9 @@ class MainWindow(QMainWindow):
         banner_icon = QLabel(self.banner)
         banner_icon.setPixmap(icon(Icon.OFFLINE).pixmap(16, 16))
         banner_layout.addWidget(banner_icon)
-        self.banner_text = QLabel(self.banner)
+        self.banner_text = PlainLabel(parent=self.banner)  # server messages
         self.banner_text.setObjectName("offlineBannerText")
         self.banner_text.setWordWrap(True)
-        self.banner_text.setTextFormat(Qt.TextFormat.PlainText)  # server messages
         banner_layout.addWidget(self.banner_text, 1)
         self.banner.hide()
         layout.addWidget(self.banner)
@@ -150,12 +150,10 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.table, 1)
         self.setCentralWidget(central)
 
-        self.sync_label = QLabel("Starting…")
+        self.sync_label = PlainLabel("Starting…")
         self.sync_label.setObjectName("syncStatusLabel")
-        self.sync_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.viewer_label = QLabel()
+        self.viewer_label = PlainLabel()  # the email is the server's
         self.viewer_label.setObjectName("viewerLabel")
-        self.viewer_label.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addWidget(self.sync_label, 1)
         self.statusBar().addPermanentWidget(self.viewer_label)
         self.sync_progress = SyncProgress(self)
@@ -269,8 +267,8 @@ class MainWindow(QMainWindow):
     # -- reading the cache -----------------------------------------------------
     def load_from_cache(self) -> None:
         connection = self.context.connection
-        self.setWindowTitle(f"Deployment — {connection.label}")
-        self.heading.setText(f"<b>Code locations</b> — {html.escape(connection.label)}")
+        set_title(self, f"Deployment — {connection.label}")
+        self.heading.setText(f"<b>Code locations</b> — {rich(connection.label)}")
         if connection.round is not None:
             self.show_round(connection.round)
             return
@@ -353,7 +351,7 @@ class MainWindow(QMainWindow):
     def _on_failed(self, exc: BaseException, delay: float) -> None:
         self._last_error = exc
         self.sync_progress.finish()
-        if not isinstance(exc, ApiError):
+        if not isinstance(exc, ApiError | CacheBusy):
             log.error("sync round crashed", exc_info=exc)
         self._update_offline_text()
         self.banner.show()

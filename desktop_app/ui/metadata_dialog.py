@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.loads import LocationLoad
 from desktop_app.core.rollback import RollbackNote
 from desktop_app.ui import formatting
+from desktop_app.ui.plain_text import PlainLabel, plain, set_title, tooltip
 
 ShowLoad = Callable[[float], object]
 """Selects the load at that time in the history (the link of `rollback_target`)."""
@@ -39,8 +40,7 @@ def document_text(load: LocationLoad) -> str:
 
 
 def plain_label(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
+    label = PlainLabel(text, multiline=True)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
@@ -57,7 +57,7 @@ class MetadataDialog(QDialog):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setObjectName("metadataDialog")
-        self.setWindowTitle(f"{load.location} — {formatting.exact_time(load.loaded_at)}")
+        set_title(self, f"{load.location} — {formatting.exact_time(load.loaded_at)}")
         self.resize(780, 640)
         self.load = load
         self.note = note
@@ -88,7 +88,7 @@ class MetadataDialog(QDialog):
         if load.error:
             error_box = QGroupBox("Load error")
             error_layout = QVBoxLayout(error_box)
-            error = QPlainTextEdit(load.error)
+            error = QPlainTextEdit(plain(load.error, multiline=True))
             error.setReadOnly(True)
             error.setObjectName("metadataError")
             error.setMaximumHeight(90)
@@ -97,7 +97,7 @@ class MetadataDialog(QDialog):
 
         document_box = QGroupBox("Deployed document")
         document_layout = QVBoxLayout(document_box)
-        self.document = QPlainTextEdit(document_text(load))
+        self.document = QPlainTextEdit(plain(document_text(load), multiline=True))
         self.document.setObjectName("metadataDocument")
         self.document.setReadOnly(True)
         self.document.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -123,7 +123,7 @@ class MetadataDialog(QDialog):
         else:
             label.setText(f'{when} — <a href="load">show that load</a>')
             label.linkActivated.connect(lambda _href: self.show_target())
-        label.setToolTip(raw)
+        label.setToolTip(tooltip(raw))
         self.target_link = label
         return label
 

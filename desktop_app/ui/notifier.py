@@ -3,7 +3,9 @@
 asks for attention (`QApplication.alert`). An alert that arrives while the
 window is minimized, hidden or in the background is also kept as unseen,
 for the window to list when the user returns. Every alert is logged and
-emitted as `notified`, so the rest of the app (and tests) can see it."""
+emitted as `notified`, so the rest of the app (and tests) can see it.
+Titles and messages name locations and quote load errors: every alert is
+made plain here, once, by the rule of `plain_text`."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop_app.core.round import RoundEvent
+from desktop_app.ui.formatting import plain
 from desktop_app.ui.tray import Tray
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,7 @@ class Notifier(QObject):
         )
 
     def notify(self, title: str, message: str, *, warning: bool = False) -> None:
+        title, message = plain(title), plain(message, multiline=True)
         log.info("%s: %s", title, message)
         away = self._away()
         if self._tray is not None:

@@ -1,10 +1,15 @@
 """Every message box the app shows goes through here, so tests can replace
-`Prompts` with an object that records what would have been asked."""
+`Prompts` with an object that records what would have been asked. Titles
+and texts often carry a server's message: they are shown as plain text,
+never as markup, by the rule of `plain_text` (applied here for every box,
+and so recorded as shown)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from desktop_app.ui.formatting import plain
 
 
 class Prompts:
@@ -21,6 +26,7 @@ class Prompts:
         buttons: QMessageBox.StandardButton = QMessageBox.StandardButton.Ok,
         default: QMessageBox.StandardButton = QMessageBox.StandardButton.Ok,
     ) -> int:
+        title, text = shown(title, text)
         box = QMessageBox(kind, title, text, buttons, parent)
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.setDefaultButton(default)
@@ -51,6 +57,11 @@ class Prompts:
         return path or None
 
 
+def shown(title: str, text: str) -> tuple[str, str]:
+    """A box's title and text as it shows them."""
+    return plain(title), plain(text, multiline=True)
+
+
 class RecordingPrompts(Prompts):
     """Records prompts instead of showing them; `confirm` answers `answer`."""
 
@@ -60,13 +71,13 @@ class RecordingPrompts(Prompts):
         self.shown: list[tuple[str, str, str]] = []
 
     def error(self, parent: QWidget | None, title: str, text: str) -> None:
-        self.shown.append(("error", title, text))
+        self.shown.append(("error", *shown(title, text)))
 
     def info(self, parent: QWidget | None, title: str, text: str) -> None:
-        self.shown.append(("info", title, text))
+        self.shown.append(("info", *shown(title, text)))
 
     def confirm(self, parent: QWidget | None, title: str, text: str) -> bool:
-        self.shown.append(("confirm", title, text))
+        self.shown.append(("confirm", *shown(title, text)))
         return self.answer
 
     def save_file(

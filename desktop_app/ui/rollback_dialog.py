@@ -30,6 +30,7 @@ from desktop_app.core.loads import LoadStatus, LocationLoad
 from desktop_app.core.rollback import RollbackPreview
 from desktop_app.ui import formatting
 from desktop_app.ui.history_model import MINUS, PLUS, TILDE
+from desktop_app.ui.plain_text import PlainLabel, item_text, set_title
 
 
 def change_line(change: AssetChange) -> str:
@@ -77,9 +78,7 @@ def assets_title(preview: RollbackPreview, changes: list[AssetChange]) -> str:
 
 
 def _plain(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label
+    return PlainLabel(text)
 
 
 class _KeepEnter(QObject):
@@ -110,7 +109,7 @@ class RollbackDialog(QDialog):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setObjectName("rollbackDialog")
-        self.setWindowTitle(f"Roll back {location}?")
+        set_title(self, f"Roll back {location}?")
         self.resize(560, 480)
         self.location = location
         self.target = target
@@ -156,7 +155,7 @@ class RollbackDialog(QDialog):
         assets_layout = QVBoxLayout(assets)
         self.change_list = QListWidget()
         self.change_list.setObjectName("rollbackChanges")
-        self.change_list.addItems([change_line(c) for c in changes])
+        self.change_list.addItems([item_text(change_line(c)) for c in changes])
         assets_layout.addWidget(self.change_list)
         layout.addWidget(assets, 1)
 

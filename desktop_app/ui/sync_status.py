@@ -7,7 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop_app.api.errors import Unauthorized, Unreachable
+from desktop_app.cache.damage import CacheBusy
 from desktop_app.ui import formatting
+
+BUSY = "The history cache is busy: another program holds it"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,9 @@ def status_text(state: Offline, now: float) -> str:
         return f"Offline since {since}{retry}"
     if isinstance(state.error, Unauthorized):
         return f"Sign-in refused since {since}{retry}"
+    if isinstance(state.error, CacheBusy):
+        # Not a failure of the sync, nor damage: the file is left as it is.
+        return f"{BUSY}{retry or '; retrying'}"
     return f"Sync failing since {since}{retry}"
 
 
@@ -48,6 +54,8 @@ def banner_text(state: Offline, now: float) -> str:
         reason = f"Cannot reach {state.url}"
     elif isinstance(state.error, Unauthorized):
         reason = f"The server refused the token: {formatting.plain(str(state.error))}"
+    elif isinstance(state.error, CacheBusy):
+        reason = f"{BUSY} (another copy of the app?); the next round retries"
     else:
         reason = f"Sync failed: {formatting.plain(str(state.error))}"
     since = formatting.clock(state.since)

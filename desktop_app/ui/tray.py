@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from desktop_app.ui.formatting import plain
 from desktop_app.ui.resources import Icon, icon, status_icon
 
 
@@ -65,7 +66,7 @@ class Tray(QObject):
             self.icon.setToolTip("Dagster deployment: waiting for the first sync")
         elif self.failing:
             self.icon.setIcon(status_icon("ERROR"))
-            names = ", ".join(self.failing)
+            names = ", ".join(plain(name) for name in self.failing)  # the server's names
             self.icon.setToolTip(f"Dagster deployment: failing to load: {names}")
         else:
             self.icon.setIcon(status_icon("LOADED"))

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.ui import formatting
 from desktop_app.ui.notifier import Notifier
+from desktop_app.ui.plain_text import item_text, tooltip
 from desktop_app.ui.resources import Icon, icon
 
 MAX_ROWS = 4
@@ -55,8 +56,8 @@ class UnseenEvents(QFrame):
         alerts = self.notifier.unseen
         self.list.clear()
         for alert in reversed(alerts):  # newest first
-            item = QListWidgetItem(f"{formatting.when(alert.at)}  {alert.message}")
-            item.setToolTip(f"{alert.title}\n{alert.message}")
+            item = QListWidgetItem(item_text(f"{formatting.when(alert.at)}  {alert.message}"))
+            item.setToolTip(tooltip(f"{alert.title}\n{alert.message}"))
             item.setIcon(icon(Icon.ERROR if alert.warning else Icon.APP))
             self.list.addItem(item)
         rows = min(max(len(alerts), 1), MAX_ROWS)

@@ -3,11 +3,18 @@ time a cache may hold formats without raising."""
 
 from __future__ import annotations
 
+import logging
 import math
 
 import pytest
 
-from desktop_app.core.untrusted import iso_utc, moment, printable, sane_timestamp
+from desktop_app.core.untrusted import (
+    PrintableFormatter,
+    iso_utc,
+    moment,
+    printable,
+    sane_timestamp,
+)
 from desktop_app.ui import formatting
 
 
@@ -48,3 +55,11 @@ def test_sane_times_still_format() -> None:
     assert iso_utc(0) == "1970-01-01T00:00:00Z"
     assert formatting.exact_time(1_700_000_000).startswith("2023-11-1")
     assert formatting.age(math.inf) == "?"
+
+
+def test_log_lines_quote_server_text_without_control_characters() -> None:
+    formatter = PrintableFormatter("%(levelname)s %(message)s")
+    record = logging.LogRecord(
+        "x", logging.WARNING, __file__, 1, "location %s failed:\n%s", ("a\x1b[2J\u202e", "b"), None
+    )
+    assert formatter.format(record) == "WARNING location a\\x1b[2J\\u202e failed:\nb"

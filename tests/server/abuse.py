@@ -26,3 +26,9 @@ def deep(levels: int) -> str:
 def large_document(chars: int, seed: int) -> str:
     """A distinct, valid document of about `chars` characters (a long comment)."""
     return f"# {seed}\n# " + "x" * chars + "\n{ permissions { permission } }"
+
+
+def huge_int(digits: int) -> str:
+    """A history page whose `limit` is an integer of `digits` digits."""
+    page = f'locationLoadHistory(locationName: "ingest_raw", limit: {"9" * digits})'
+    return f"{{ {page} {{ loadStatus }} }}"

@@ -3,6 +3,7 @@ be killed, and its memory read."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -40,6 +41,12 @@ class ServerProcess:
         status = Path(f"/proc/{self.process.pid}/status").read_text()
         kb = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))
         return int(kb) * 1024
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the server has used so far."""
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def kill(self) -> None:
         """SIGKILL: no clean-up of any kind."""

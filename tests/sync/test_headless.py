@@ -6,7 +6,9 @@ import json
 
 import yaml
 
+from desktop_app.cache import database
 from desktop_app.cli import main
+from tests.locking import moved_aside, write_lock_held
 from tests.sync.helpers import EDITOR_TOKEN, VIEWER_TOKEN, commit_of, document, register
 from tests.sync.test_bundled_sync import V1, V2
 
@@ -121,3 +123,31 @@ def test_a_refused_token_with_nothing_cached_says_so(empty_server, tmp_path, cap
     assert "refused the API token" in err
     assert "No cached history of 'loc'" in err
     assert "Showing the cached history" not in err
+
+
+def test_a_cache_locked_after_it_opened_is_busy_not_damaged(
+    empty_server, tmp_path, capsys, monkeypatch
+):
+    register(empty_server, "img:1", V1)
+    assert main(_deploy(empty_server, tmp_path, "img:1")) == 0
+    capsys.readouterr()
+    assert main(_history(empty_server, tmp_path, "--json")) == 0
+    cached = json.loads(capsys.readouterr().out)
+    (path,) = (tmp_path / "cache").glob("*.sqlite")
+    inode = path.stat().st_ino
+    register(empty_server, "img:2", V2)
+    assert main(_deploy(empty_server, tmp_path, "img:2")) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(database, "BUSY_TIMEOUT", 0.3)
+    with write_lock_held(path):
+        assert main(_history(empty_server, tmp_path, "--json")) == 1
+    captured = capsys.readouterr()
+    assert "in use by another process" in captured.err
+    assert "Traceback" not in captured.err
+    assert "damaged" not in captured.err
+    assert json.loads(captured.out) == cached  # what was cached, nothing of the new deploy
+    assert moved_aside(tmp_path) == []
+    assert path.stat().st_ino == inode
+    # Once the other process lets go, the next run syncs as usual.
+    assert main(_history(empty_server, tmp_path, "--json")) == 0
+    assert len(json.loads(capsys.readouterr().out)) == len(cached) + 1

@@ -7,7 +7,7 @@ import io
 import json
 
 from desktop_app.cli import main
-from desktop_app.core.export import FIELDS, assets_text
+from desktop_app.core.export import FIELDS, assets_text, cell
 from tests.sync.helpers import client_for, deploy, register
 from tests.sync.test_bundled_sync import V1, V2
 from tests.sync.test_diff_command import _args
@@ -31,6 +31,8 @@ def test_csv_has_the_json_rows(empty_server, tmp_path, capsys):
             expected = row.get(name)  # the rollback columns only on rollbacks
             if name == "assets":
                 expected = assets_text(expected)
-            assert record[name] == ("" if expected is None else str(expected)), name
+            # What would start a spreadsheet formula is read as text ("'+g; ...").
+            assert record[name] == ("" if expected is None else cell(str(expected))), name
+    assert parsed[0]["assets"].startswith("'+g")
     assert "~a (CODE_VERSION)" in parsed[0]["assets"]
     assert "+g" in parsed[0]["assets"]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import datetime
+from pathlib import Path
 
 from desktop_app.api.errors import ServerError, Unauthorized, Unreachable
+from desktop_app.cache.damage import CacheBusy
 from desktop_app.ui.sync_status import Offline, banner_text, status_text, synced_text
 
 SINCE = datetime(2026, 11, 29, 12, 1, 5).timestamp()
@@ -50,3 +53,19 @@ def test_other_failures_are_named() -> None:
     broken = _state(ServerError("HTTP 500", status=500))
     assert status_text(broken, SINCE).startswith("Sync failing since 12:01")
     assert "Sync failed: HTTP 500" in banner_text(broken, SINCE)
+
+
+def test_a_busy_cache_is_neither_a_failure_nor_damage() -> None:
+    # As it arrives from the sync process: pickled and rebuilt.
+    busy = pickle.loads(pickle.dumps(CacheBusy(Path("/tmp/x/deployment.sqlite"))))
+    assert isinstance(busy, CacheBusy)
+    assert busy.path.name == "deployment.sqlite"
+    state = _state(busy)
+    assert status_text(state, SINCE + 10) == (
+        "The history cache is busy: another program holds it — retrying in 20 s"
+    )
+    banner = banner_text(state, SINCE + 10)
+    assert banner.startswith("The history cache is busy: another program holds it")
+    assert "showing cached data from 5 min ago" in banner
+    assert "fail" not in banner.lower()
+    assert "damaged" not in banner.lower()
