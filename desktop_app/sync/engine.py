@@ -390,12 +390,13 @@ def _details(
     considered = (loads[:-1] if exact_newest else loads)[-DETAIL_LOADS:]
     if not considered:
         return {}
-    wanted: list[AssetKey] = []
+    wanted: dict[AssetKey, None] = {}  # ordered, newest loads' keys first
     for load in reversed(considered):
-        for key in load.summary.modified:
-            if key not in wanted:
-                wanted.append(key)
-    pages = first_pages(client, location, wanted[:DETAIL_BUDGET], considered[0].loaded_at)
+        wanted.update(dict.fromkeys(load.summary.modified))
+        if len(wanted) >= DETAIL_BUDGET:
+            break
+    keys = list(wanted)[:DETAIL_BUDGET]
+    pages = first_pages(client, location, keys, considered[0].loaded_at)
     return {
         (key, loaded_at): entry.change_types
         for key, found in pages.items()
