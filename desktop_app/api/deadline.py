@@ -2,10 +2,11 @@
 
 `requests` only offers a timeout per socket read: a server sending one
 byte of its headers every few seconds keeps a request alive for ever. The
-adapter here remembers the sockets it opens; a `Deadline` started for a
-request shuts them down when the time is up, which ends any read blocked
-on them. (The transport uses one connection at a time, so cutting all of
-its sockets only ever cuts the request that overran; the pool reconnects.)
+adapter here remembers which socket each thread's request is using; a
+`Deadline` started for a request shuts down that thread's socket when the
+time is up, which ends any read blocked on it. A sync round sends several
+requests at once from several threads: only the one that overran is cut
+(the pool reconnects for the next).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,25 +23,41 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 
 class WatchedAdapter(HTTPAdapter):
-    """An HTTPAdapter that keeps (weakly) every socket its pools open."""
+    """An HTTPAdapter that knows the socket each thread's request is on."""
 
     def __init__(self) -> None:
-        self.sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        self._in_use: dict[int, socket.socket] = {}
+        self._lock = threading.Lock()
         super().__init__()
+
+    def _using(self, sock: socket.socket | None) -> None:
+        if sock is not None:
+            with self._lock:
+                self._in_use[threading.get_ident()] = sock
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        sockets = self.sockets
+        using = self._using
 
+        # A connection is made, and later reused, by the thread sending the
+        # request on it: note its socket for that thread both times.
         class Watched(HTTPConnection):
             def connect(self) -> None:
                 super().connect()
-                sockets.add(self.sock)
+                using(self.sock)
+
+            def request(self, *args: Any, **kwargs: Any) -> None:
+                super().request(*args, **kwargs)
+                using(self.sock)
 
         class WatchedTLS(HTTPSConnection):
             def connect(self) -> None:
                 super().connect()
-                sockets.add(self.sock)
+                using(self.sock)
+
+            def request(self, *args: Any, **kwargs: Any) -> None:
+                super().request(*args, **kwargs)
+                using(self.sock)
 
         class Pool(HTTPConnectionPool):
             ConnectionCls = Watched
@@ -51,25 +67,34 @@ class WatchedAdapter(HTTPAdapter):
 
         self.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": TLSPool}
 
-    def cut(self) -> None:
-        """Shut down every socket opened so far (ends blocked reads)."""
-        for sock in list(self.sockets):
+    def cut(self, thread: int) -> None:
+        """Shut down the socket `thread`'s request is on (ends a blocked read)."""
+        with self._lock:
+            sock = self._in_use.pop(thread, None)
+        if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
+    def done(self, thread: int) -> None:
+        """`thread`'s request ended: forget its socket (it goes back to the pool)."""
+        with self._lock:
+            self._in_use.pop(thread, None)
+
 
 class Deadline:
-    """Cuts an adapter's sockets `seconds` after `running()` starts,
-    unless the block ends first; `expired` tells which happened."""
+    """Cuts the socket of the request the calling thread sends, `seconds`
+    after `running()` starts, unless the block ends first; `expired` tells
+    which happened."""
 
     def __init__(self, adapter: WatchedAdapter, seconds: float) -> None:
         self.adapter = adapter
         self.seconds = seconds
         self.expired = False
+        self._thread = threading.get_ident()
 
     def _expire(self) -> None:
         self.expired = True
-        self.adapter.cut()
+        self.adapter.cut(self._thread)
 
     @contextlib.contextmanager
     def running(self) -> Iterator[Deadline]:
@@ -82,3 +107,4 @@ class Deadline:
         finally:
             timer.cancel()
             timer.join()
+            self.adapter.done(self._thread)

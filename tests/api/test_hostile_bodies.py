@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
 import time
 
 import pytest
@@ -150,3 +151,35 @@ def test_an_unusable_location_name_is_refused():
         }
         with pytest.raises(BadResponse, match="unusable location name"):
             parse.location_statuses(data)
+
+
+def test_a_deadline_cuts_only_the_request_that_overran():
+    """A round sends several requests at once: one overrunning its deadline
+    must not break the others' answers."""
+    good = json.dumps({"data": {"ok": True}}).encode()
+
+    def answer(_headers: dict[str, str], body: bytes) -> Reply:
+        if b"slow" in body:  # never ends within the deadline
+            return Reply(200, good * 50, JSON, drip=0.1)
+        return Reply(200, good, JSON, drip=0.1, drip_size=2)  # ~1.2 s, within it
+
+    with scripted(answer) as server:
+        transport = _transport(server.url, deadline=1.6, read_timeout=5.0)
+        results: dict[str, object] = {}
+
+        def send(name: str) -> None:
+            try:
+                results[name] = transport.execute("{ " + name + " }")
+            except Unreachable as exc:
+                results[name] = exc
+
+        threads = [threading.Thread(target=send, args=(n,)) for n in ("slow", "fine")]
+        threads[0].start()
+        time.sleep(1.0)  # "fine" is mid-answer when "slow" overruns (at 1.6 s)
+        threads[1].start()
+        for thread in threads:
+            thread.join(10)
+        transport.close()
+    assert isinstance(results["slow"], Unreachable)
+    assert "did not finish its answer" in str(results["slow"])
+    assert results["fine"] == {"ok": True}
