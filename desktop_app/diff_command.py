@@ -24,7 +24,6 @@ from typing import Any, TextIO
 from desktop_app.api.client import DeploymentClient
 from desktop_app.api.errors import ApiError
 from desktop_app.cache.compare import compare, current_load, with_all_details
-from desktop_app.cache.paths import cache_path_for
 from desktop_app.cache.store import CacheBusy, HistoryCache
 from desktop_app.core.compare import Comparison, detail_lines
 from desktop_app.core.export import iso, load_record
@@ -74,12 +73,11 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     except ValueError as exc:
         err.write(f"desktop-app diff: {exc}\n")
         return 2
+    from desktop_app.headless import open_cache
+
     client = DeploymentClient(settings)
-    try:
-        cache = HistoryCache.open(cache_path_for(client.url, args.cache_dir))
-    except CacheBusy as exc:
-        client.close()
-        err.write(f"{exc}\n")
+    cache = open_cache(client, args.cache_dir, err)
+    if cache is None:
         return 1
     try:
         try:

@@ -101,15 +101,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # -- history ---------------------------------------------------------------
+def open_cache(
+    client: DeploymentClient, cache_dir: Path | None, err: TextIO
+) -> HistoryCache | None:
+    """The cache file for the client's deployment; None (said on `err`, and
+    the client closed) when another process holds it locked."""
+    try:
+        return HistoryCache.open(cache_path_for(client.url, cache_dir))
+    except CacheBusy as exc:
+        client.close()
+        err.write(f"{exc}\n")
+        return None
+
+
 def history(
     args: argparse.Namespace, settings: ConnectionSettings, out: TextIO, err: TextIO
 ) -> int:
     client = DeploymentClient(settings)
-    try:
-        cache = HistoryCache.open(cache_path_for(client.url, args.cache_dir))
-    except CacheBusy as exc:
-        client.close()
-        err.write(f"{exc}\n")
+    cache = open_cache(client, args.cache_dir, err)
+    if cache is None:
         return 1
     code = 0
     try:
