@@ -41,23 +41,22 @@ class WatchedAdapter(HTTPAdapter):
 
         # A connection is made, and later reused, by the thread sending the
         # request on it: note its socket for that thread both times.
-        class Watched(HTTPConnection):
+        class Noted:
+            sock: socket.socket | None
+
             def connect(self) -> None:
-                super().connect()
+                super().connect()  # type: ignore[misc]
                 using(self.sock)
 
             def request(self, *args: Any, **kwargs: Any) -> None:
-                super().request(*args, **kwargs)
+                super().request(*args, **kwargs)  # type: ignore[misc]
                 using(self.sock)
 
-        class WatchedTLS(HTTPSConnection):
-            def connect(self) -> None:
-                super().connect()
-                using(self.sock)
+        class Watched(Noted, HTTPConnection):
+            pass
 
-            def request(self, *args: Any, **kwargs: Any) -> None:
-                super().request(*args, **kwargs)
-                using(self.sock)
+        class WatchedTLS(Noted, HTTPSConnection):
+            pass
 
         class Pool(HTTPConnectionPool):
             ConnectionCls = Watched
