@@ -28,15 +28,18 @@ def asset_diffs(
     key: AssetKey,
     since: float,
     after: list[AssetDiffEntry] | None = None,
+    after_limit: int = PAGE,
 ) -> dict[float, AssetDiffEntry]:
     """Load time -> how that load changed `key` in `location`, for loads at
     or after `since`, paging newest first until older than that. `after`
-    is a first page already fetched (`first_pages`): paging goes on from it."""
+    is a first page already fetched (`first_pages`), asked with
+    `after_limit` entries: paging goes on from it."""
     found: dict[float, AssetDiffEntry] = {}
     oldest: float | None = None
-    page = after
+    page, limit = after, after_limit
     for _ in range(MAX_PAGES):
         if page is None:
+            limit = PAGE
             page = client.asset_diff_history(key, PAGE, None if oldest is None else repr(oldest))
             if oldest is not None and page and max(e.loaded_at for e in page) > oldest:
                 raise BadResponse(
@@ -44,7 +47,7 @@ def asset_diffs(
                     "one page to the next (the same page again?); stopped paging."
                 )
         found.update(_kept(page, location, since))
-        if not _more(page, PAGE, since):
+        if not _more(page, limit, since):
             return found
         oldest = min(e.loaded_at for e in page)
         page = None
@@ -65,7 +68,9 @@ def first_pages(
         pages = client.asset_diff_histories(keys[start : start + BATCH], BATCH_PAGE)
         for key, page in pages.items():
             if _more(page, BATCH_PAGE, since):
-                out[key] = asset_diffs(client, location, key, since, after=page)
+                out[key] = asset_diffs(
+                    client, location, key, since, after=page, after_limit=BATCH_PAGE
+                )
             else:
                 out[key] = _kept(page, location, since)
     return out
