@@ -90,10 +90,6 @@ class CacheWriter:
                     self._asset_ids[texts[text]] = int(ident)
         return self._asset_ids
 
-    def definition_ids(self, definitions: Iterable[AssetDefinition]) -> dict[bytes, int]:
-        """Ids of definitions, by hash (stored when new)."""
-        return self._store_definitions({e[0]: e for e in map(codec.encoded, definitions)})
-
     def _store_definitions(
         self, encoded: Mapping[bytes, tuple[bytes, bytes, bytes]]
     ) -> dict[bytes, int]:
