@@ -97,7 +97,7 @@ def measure(
             dialog.collapse_box.toggle()
             dialog.grab()
             collapse.append(time.perf_counter() - began)
-        rows = dialog.model.rowCount(), len(dialog.model.loads)
+        rows = dialog.model.rowCount(), dialog.model.read_count
         dialog.close()
         dialog.deleteLater()
         app.processEvents()

@@ -296,9 +296,12 @@ class HistoryCache:
 
     @_decoding
     def history(
-        self, location: str, limit: int | None = None, offset: int = 0
+        self, location: str, limit: int | None = None, offset: int = 0, summaries: bool = True
     ) -> list[LocationLoad]:
-        """Loads newest first, each with its summary of changed keys."""
+        """Loads newest first, each with its summary of changed keys; with
+        `summaries=False` each summary is left empty, for a reader that
+        asks `summaries` only for the loads it shows (thousands of change
+        rows lie behind a page of a busy location's history)."""
         with self.engine.connect() as conn:
             loc = self._location_id(conn, location)
             if loc is None:
@@ -311,23 +314,19 @@ class HistoryCache:
             )
             if not rows:
                 return []
-            # The key text comes with each row (as in the bare SQL for
-            # these rows); only keys not seen before are parsed.
-            changes = _fetch(
-                conn,
-                "SELECT c.loaded_at, c.asset_id, c.types, k.key FROM asset_change AS c"
-                " JOIN asset_key AS k ON k.id = c.asset_id WHERE c.location_id = ?"
-                " AND c.loaded_at >= ? AND c.loaded_at <= ? AND c.changed = 1",
-                (loc, rows[-1][0], rows[0][0]),
-            )
-        keys = self._reader.keys_of_rows((aid, text) for _t, aid, _m, text in changes)
-        by_load: dict[float, dict[AssetKey, tuple[ChangeType, ...]]] = {}
-        to_types = codec.mask_to_types
-        for loaded_at, aid, mask, _text in changes:
-            found = by_load.get(loaded_at)
-            if found is None:
-                found = by_load[loaded_at] = {}
-            found[keys[aid]] = to_types(mask)
+            by_load: dict[float, DiffSummary] = {}
+            if summaries:
+                # The key text comes with each row (as in the bare SQL for
+                # these rows); only keys not seen before are parsed.
+                by_load = self._summaries(
+                    _fetch(
+                        conn,
+                        "SELECT c.loaded_at, c.asset_id, c.types, k.key FROM asset_change AS c"
+                        " JOIN asset_key AS k ON k.id = c.asset_id WHERE c.location_id = ?"
+                        " AND c.loaded_at >= ? AND c.loaded_at <= ? AND c.changed = 1",
+                        (loc, rows[-1][0], rows[0][0]),
+                    )
+                )
         empty = DiffSummary()
         return [
             LocationLoad(
@@ -337,11 +336,65 @@ class HistoryCache:
                 triggered_at=triggered_at,
                 document=codec.loads_json(document),
                 display_metadata=codec.loads_json(display) or {},
-                summary=_summary(by_load[loaded_at]) if loaded_at in by_load else empty,
+                summary=by_load.get(loaded_at, empty),
                 error=error,
             )
             for loaded_at, triggered_at, status, document, display, error in rows
         ]
+
+    @_decoding
+    def summaries(self, location: str, loaded_at: Sequence[float]) -> dict[float, DiffSummary]:
+        """The summary of changed keys of each of these loads of `location`
+        (those that changed nothing are left out). Meant for loads near
+        each other, like the rows of a view: the rows of every load between
+        the oldest and the newest of them are read."""
+        wanted = set(loaded_at)
+        if not wanted:
+            return {}
+        with self.engine.connect() as conn:
+            loc = self._location_id(conn, location)
+            if loc is None:
+                return {}
+            # A time range, so SQLite walks the by-time index (with `IN`
+            # it would scan every change of the location).
+            found = _fetch(
+                conn,
+                "SELECT c.loaded_at, c.asset_id, c.types, k.key FROM asset_change AS c"
+                " JOIN asset_key AS k ON k.id = c.asset_id WHERE c.location_id = ?"
+                " AND c.loaded_at >= ? AND c.loaded_at <= ? AND c.changed = 1",
+                (loc, min(wanted), max(wanted)),
+            )
+        return self._summaries([row for row in found if row[0] in wanted])
+
+    @_decoding
+    def change_counts(self, location: str, lo: float, hi: float) -> dict[float, int]:
+        """How many keys each load of `location` from `lo` to `hi` changed
+        (loads that changed none are left out): what sizes a history row
+        before its summary is read."""
+        with self.engine.connect() as conn:
+            loc = self._location_id(conn, location)
+            if loc is None:
+                return {}
+            return dict(
+                _fetch(
+                    conn,
+                    "SELECT loaded_at, count(*) FROM asset_change WHERE location_id = ?"
+                    " AND loaded_at >= ? AND loaded_at <= ? AND changed = 1 GROUP BY loaded_at",
+                    (loc, lo, hi),
+                )
+            )
+
+    def _summaries(self, changes: Sequence[Any]) -> dict[float, DiffSummary]:
+        """(loaded_at, asset id, types mask, key text) rows -> summaries by load."""
+        keys = self._reader.keys_of_rows((aid, text) for _t, aid, _m, text in changes)
+        by_load: dict[float, dict[AssetKey, tuple[ChangeType, ...]]] = {}
+        to_types = codec.mask_to_types
+        for loaded_at, aid, mask, _text in changes:
+            found = by_load.get(loaded_at)
+            if found is None:
+                found = by_load[loaded_at] = {}
+            found[keys[aid]] = to_types(mask)
+        return {at: _summary(changed) for at, changed in by_load.items()}
 
     # -- rollback notes (rules in core.rollback) ----------------------------------
     @_decoding

@@ -4,6 +4,7 @@ with commit links, asset changes and the role-gated actions."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from functools import partial
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, Signal
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.assets import AssetKey
+from desktop_app.core.diff import DiffSummary
 from desktop_app.core.links import commit_url
 from desktop_app.core.loads import LocationLoad
 from desktop_app.core.rollback import DeployOutcome, RollbackPreview, rollback_preview
@@ -40,7 +42,6 @@ from desktop_app.ui.history_model import (
     HistoryModel,
     HistoryRow,
     all_asset_lines,
-    line_count,
 )
 from desktop_app.ui.metadata_dialog import MetadataDialog
 from desktop_app.ui.plain_text import PlainLabel, set_title
@@ -211,7 +212,7 @@ class HistoryDialog(QDialog):
     # -- content ---------------------------------------------------------------
     def awaiting_history(self) -> bool:
         """Whether this dialog shows no load yet while the cache now has some."""
-        return not self.model.loads and bool(
+        return not self.model.read_count and bool(
             self.context.connection.cache.history_count(self.location)
         )
 
@@ -225,13 +226,20 @@ class HistoryDialog(QDialog):
         location = self.location
 
         def fetch(limit: int, offset: int) -> list[LocationLoad]:
-            return cache.history(location, limit=limit, offset=offset)
+            return cache.history(location, limit=limit, offset=offset, summaries=False)
+
+        def summaries(loads: Sequence[LocationLoad]) -> Mapping[float, DiffSummary]:
+            return cache.summaries(location, [load.loaded_at for load in loads])
+
+        def counts(loads: Sequence[LocationLoad]) -> Mapping[float, int]:
+            return cache.change_counts(location, loads[-1].loaded_at, loads[0].loaded_at)
 
         self.model.set_source(
             fetch,
             cache.history_count(location),
-            keep=len(self.model.loads),
+            keep=self.model.read_count,
             notes=cache.rollback_notes,
+            summaries=(summaries, counts),
         )
         self._size_rows()
         if selected is not None:
@@ -251,7 +259,7 @@ class HistoryDialog(QDialog):
         newest = self.model.newest
         if newest is not None:
             text += f", newest {formatting.exact_time(newest.loaded_at)}"
-        rows, read = self.model.rowCount(), len(self.model.loads)
+        rows, read = self.model.rowCount(), self.model.read_count
         if self.model.collapsed and rows != read:
             text += f" ({read} shown in {rows} rows)" if read < total else f" in {rows} rows"
         elif read < total:
@@ -290,10 +298,9 @@ class HistoryDialog(QDialog):
         vertical = self.table.verticalHeader()
         base = vertical.defaultSectionSize()
         line = self.table.fontMetrics().lineSpacing()
-        rows = self.model.rows
-        end = len(rows) - 1 if last is None else last
+        end = self.model.rowCount() - 1 if last is None else last
         for row in range(first, end + 1):
-            lines = max(line_count(rows[row]), 2 if rows[row].note else 1)
+            lines = self.model.row_lines(row)
             height = max(base, lines * line + 2 * PADDING) if lines > 1 else base
             if vertical.sectionSize(row) != height:
                 vertical.resizeSection(row, height)
@@ -476,7 +483,7 @@ class HistoryDialog(QDialog):
         """Current and baseline from the loads shown, reading older pages of
         the cache only when no shown load succeeded."""
         preview = rollback_preview(self.model.loads)
-        if preview.baseline is None and self.model.total > len(self.model.loads):
+        if preview.baseline is None and self.model.total > self.model.read_count:
             cache = self.context.connection.cache
             preview = rollback_preview(cache.history(self.location))
         return preview

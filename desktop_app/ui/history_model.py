@@ -5,14 +5,14 @@ given for a rollback when this computer kept one (`cache.notes`)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 
 from desktop_app.core.assets import AssetKey, key_to_str
 from desktop_app.core.changes import NetKind, net_changes
-from desktop_app.core.diff import ChangeType
+from desktop_app.core.diff import ChangeType, DiffSummary
 from desktop_app.core.links import commit_url
 from desktop_app.core.loads import LoadGroup, LoadStatus, LocationLoad, collapse
 from desktop_app.core.rollback import RollbackNote
@@ -217,6 +217,15 @@ Fetch = Callable[[int, int], list[LocationLoad]]
 NoteLookup = Callable[[Sequence[LocationLoad]], Mapping[float, RollbackNote]]
 """loads -> the rollback notes of those loads, by `loaded_at`."""
 
+SummaryLookup = Callable[[Sequence[LocationLoad]], Mapping[float, DiffSummary]]
+"""loads -> their summaries of changed keys, by `loaded_at` (none: no change)."""
+
+CountLookup = Callable[[Sequence[LocationLoad]], Mapping[float, int]]
+"""loads -> how many keys each changed, by `loaded_at` (none: no change)."""
+
+SUMMARY_WINDOW = 64
+"""Rows whose summaries are read together, from the first one a view asks for."""
+
 
 class HistoryModel(RowTableModel[HistoryRow]):
     """Rows are `HistoryRow`s: groups of loads (single-load groups when not
@@ -225,9 +234,16 @@ class HistoryModel(RowTableModel[HistoryRow]):
     With a source (`set_source`) the history is read a page at a time;
     Qt's views call `fetchMore` when scrolled to the end. Appending loads
     only ever extends the last group and adds new ones, so rows already
-    shown never move."""
+    shown never move.
+
+    A source may leave the loads' summaries out and give `summaries` to
+    read them: they are then read for the rows a view shows (a window of
+    `SUMMARY_WINDOW` rows at a time) or hands out (`row_at`), and rows are
+    sized from `counts` until then. A page of a busy location's history
+    has thousands of changed keys, and a dialog shows a dozen rows."""
 
     columns = COLUMNS
+    _assets_column = next(n for n, c in enumerate(COLUMNS) if c.header == "Assets")
 
     def __init__(self, parent: object = None, page_size: int = PAGE_SIZE) -> None:
         super().__init__(parent)
@@ -238,12 +254,23 @@ class HistoryModel(RowTableModel[HistoryRow]):
         self._lookup_notes: NoteLookup | None = None
         self._notes: dict[float, RollbackNote] = {}
         self._total = 0
+        self._summarize: SummaryLookup | None = None
+        self._count: CountLookup | None = None
+        self._pending: set[float] = set()
+        """Loads read without their summaries (by `loaded_at`)."""
+        self._counts: dict[float, int] = {}
         self.page_size = page_size
 
     @property
     def loads(self) -> list[LocationLoad]:
-        """The loads read so far, newest first."""
+        """The loads read so far, newest first, each with its summary."""
+        self._ensure_summaries(0, len(self._rows) - 1)
         return list(self._loads)
+
+    @property
+    def read_count(self) -> int:
+        """How many loads were read so far (`len(loads)`, reading nothing)."""
+        return len(self._loads)
 
     @property
     def total(self) -> int:
@@ -262,9 +289,20 @@ class HistoryModel(RowTableModel[HistoryRow]):
         self._lines = {}
         super().set_rows(rows)
 
+    @property
+    def rows(self) -> list[HistoryRow]:
+        self._ensure_summaries(0, len(self._rows) - 1)
+        return super().rows
+
+    def row_at(self, row: int) -> HistoryRow:
+        self._ensure_summaries(row, row)
+        return super().row_at(row)
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if self._pending and index.column() == self._assets_column and self._lacks(index.row()):
+            self._ensure_summaries(index.row(), index.row() + SUMMARY_WINDOW - 1)
         if role == ASSET_LINES_ROLE and index.isValid() and 0 <= index.row() < len(self._rows):
-            if index.column() != self.column_named("Assets"):
+            if index.column() != self._assets_column:
                 return None
             lines = self._lines.get(index.row())
             if lines is None:
@@ -279,18 +317,31 @@ class HistoryModel(RowTableModel[HistoryRow]):
         """Show exactly these loads (no paging), with these rollback notes."""
         self._fetch = None
         self._lookup_notes = None
+        self._summarize = self._count = None
+        self._pending.clear()
+        self._counts.clear()
         self._notes = dict(notes or {})
         self._total = len(loads)
         self._loads = list(loads)
         self._regroup()
 
     def set_source(
-        self, fetch: Fetch, total: int, keep: int = 0, notes: NoteLookup | None = None
+        self,
+        fetch: Fetch,
+        total: int,
+        keep: int = 0,
+        notes: NoteLookup | None = None,
+        summaries: tuple[SummaryLookup, CountLookup] | None = None,
     ) -> None:
         """Read the newest page (or `keep` loads, to keep what was shown);
-        `notes` is asked for the rollback notes of each page read."""
+        `notes` is asked for the rollback notes of each page read. With
+        `summaries`, `fetch` leaves the summaries out: they are read when
+        shown, and each page's change counts size its rows meanwhile."""
         self._fetch = fetch
         self._lookup_notes = notes
+        self._summarize, self._count = summaries or (None, None)
+        self._pending.clear()
+        self._counts.clear()
         self._notes = {}
         self._total = total
         self._loads = self._read(max(self.page_size, keep), 0)
@@ -301,7 +352,58 @@ class HistoryModel(RowTableModel[HistoryRow]):
         loads = self._fetch(limit, offset)
         if self._lookup_notes is not None and loads:
             self._notes.update(self._lookup_notes(loads))
+        if self._count is not None and loads:
+            self._counts.update(self._count(loads))
+            self._pending.update(load.loaded_at for load in loads)
         return loads
+
+    def _lacks(self, number: int) -> bool:
+        """Whether some load of row `number` was read without its summary."""
+        pending = self._pending
+        return 0 <= number < len(self._rows) and any(
+            load.loaded_at in pending for load in self._rows[number].loads
+        )
+
+    def _ensure_summaries(self, first: int, last: int) -> None:
+        """Read the summaries the loads of rows first..last still lack."""
+        if not self._pending or self._summarize is None:
+            return
+        pending = self._pending
+        numbers = [
+            n for n in range(max(first, 0), min(last, len(self._rows) - 1) + 1) if self._lacks(n)
+        ]
+        if not numbers:
+            return
+        wanted = [
+            load for n in numbers for load in self._rows[n].loads if load.loaded_at in pending
+        ]
+        found = self._summarize(wanted)
+        empty = DiffSummary()
+        read = {
+            load.loaded_at: replace(load, summary=found.get(load.loaded_at, empty))
+            for load in wanted
+        }
+        pending.difference_update(read)
+        self._loads = [read.get(load.loaded_at, load) for load in self._loads]
+        for n in numbers:
+            row = self._rows[n]
+            loads = tuple(read.get(load.loaded_at, load) for load in row.loads)
+            self._rows[n] = replace(row, loads=loads)
+
+    def row_lines(self, number: int) -> int:
+        """How many text lines row `number` needs: its asset lines
+        (`line_count`), and two for a rollback with its reason. Known
+        from the change counts while the row's summaries are unread,
+        unless a collapsed row changed a key twice."""
+        row = self._rows[number]
+        least = 2 if row.note else 1
+        if self._pending and self._lacks(number):
+            total = sum(self._counts.get(load.loaded_at, 0) for load in row.loads)
+            if row.count == 1 or total <= 1:  # no key can count twice
+                return max(least, min(total, MAX_ASSET_LINES))
+            self._ensure_summaries(number, number)
+            row = self._rows[number]
+        return max(least, line_count(row))
 
     def _rows_of(self, groups: Iterable[LoadGroup]) -> list[HistoryRow]:
         notes = self._notes
@@ -365,7 +467,12 @@ class HistoryModel(RowTableModel[HistoryRow]):
         (the cache knows: `cache.compare.current_load`)."""
         if self._fetch is None:
             return None
-        return next((load for load in self._loads if load.status == LoadStatus.LOADED), None)
+        found = next((load for load in self._loads if load.status == LoadStatus.LOADED), None)
+        if found is None or found.loaded_at not in self._pending:
+            return found
+        row = self.row_of(found.loaded_at)
+        assert row is not None
+        return next(load for load in self.row_at(row).loads if load.loaded_at == found.loaded_at)
 
     def row_of(self, loaded_at: float) -> int | None:
         for number, group in enumerate(self._rows):

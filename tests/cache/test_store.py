@@ -156,6 +156,15 @@ def test_definitions_are_stored_once_per_content(tmp_path):
         assert history[1].summary.removed == (("b",),)
         assert not history[3].summary
         assert [h.loaded_at for h in cache.history("loc", limit=2, offset=1)] == [4.0, 3.0]
+        # Read apart (the history dialog reads summaries for the rows it shows):
+        bare = cache.history("loc", summaries=False)
+        assert [h.loaded_at for h in bare] == [5.0, 4.0, 3.0, 2.0, 1.0]
+        assert not any(h.summary for h in bare)
+        assert cache.summaries("loc", [4.0, 2.0, 1.0]) == {
+            h.loaded_at: h.summary for h in history if h.loaded_at in (4.0, 1.0)
+        }
+        assert cache.change_counts("loc", 2.0, 5.0) == {5.0: 1, 4.0: 1, 3.0: 1}
+        assert cache.summaries("gone", [1.0]) == {}
         assert cache.history_count("loc") == 5
         loaded = cache.load_at("loc", 3.0)
         assert loaded is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from desktop_app.core.loads import (
     LocationSummary,
     collapse,
 )
-from desktop_app.ui import formatting
+from desktop_app.ui import formatting, history_model
 from desktop_app.ui.asset_history_model import AssetHistoryModel
 from desktop_app.ui.deployment_model import DeploymentModel
 from desktop_app.ui.history_model import MINUS, TIMES, HistoryModel, asset_lines, line_count
@@ -329,3 +330,83 @@ def test_keys_only_changes_read_as_key_changed(qtmodeltester) -> None:
     assert ("tag `tier` changed", "not recorded", "not recorded") in rows
     assert ("tag `owner` added", "—", "not recorded") in rows
     assert ("metadata `rows` removed", "not recorded", "—") in rows
+
+
+def _deferred_source(
+    loads: Sequence[LocationLoad],
+) -> tuple[Any, Any, list[list[float]]]:
+    """A source that leaves summaries out, like the cache's, and notes
+    which loads' summaries were asked for."""
+    asked: list[list[float]] = []
+    bare = [replace(load, summary=DiffSummary()) for load in loads]
+    by_time = {load.loaded_at: load.summary for load in loads if load.summary}
+
+    def fetch(limit: int, offset: int) -> list[LocationLoad]:
+        return bare[offset : offset + limit]
+
+    def summaries(wanted: Sequence[LocationLoad]) -> dict[float, DiffSummary]:
+        asked.append([load.loaded_at for load in wanted])
+        return {ld.loaded_at: by_time[ld.loaded_at] for ld in wanted if ld.loaded_at in by_time}
+
+    def counts(wanted: Sequence[LocationLoad]) -> dict[float, int]:
+        found = {ld.loaded_at: by_time.get(ld.loaded_at, DiffSummary()) for ld in wanted}
+        return {
+            at: len(s.added) + len(s.removed) + len(s.modified) for at, s in found.items() if s
+        }
+
+    return fetch, (summaries, counts), asked
+
+
+@pytest.mark.parametrize("collapsed", [True, False])
+def test_summaries_are_read_only_for_the_rows_shown(
+    qtmodeltester: Any, monkeypatch: pytest.MonkeyPatch, collapsed: bool
+) -> None:
+    many = [
+        _load(
+            float(100 - n),
+            f"etl:{n}",
+            f"{n:040x}",
+            summary=DiffSummary(modified=tuple((f"k{n}.{i}",) for i in range(n % 6))),
+        )
+        for n in range(40)
+    ]
+    fetch, lookups, asked = _deferred_source(many)
+    monkeypatch.setattr(history_model, "SUMMARY_WINDOW", 8)
+    model = HistoryModel(page_size=20)
+    model.set_collapsed(collapsed)
+    model.set_source(fetch, len(many), summaries=lookups)
+    assert asked == []
+    # Rows are sized from the counts, exactly as from the summaries.
+    lines = [model.row_lines(row) for row in range(model.rowCount())]
+    assert asked == []
+    assets = model.column_named("Assets")
+    model.index(4, assets).data(ASSET_LINES_ROLE)
+    assert asked == [[float(100 - n) for n in range(4, 12)]]
+    assert model.index(5, assets).data() == "~5"
+    assert len(asked) == 1  # within the window read
+    assert model.row_at(15).head.summary == many[15].summary
+    expected = HistoryModel()
+    expected.set_collapsed(collapsed)
+    expected.set_loads(many[:20])
+    assert lines == [expected.row_lines(row) for row in range(expected.rowCount())]
+    assert model.loads == many[:20]  # every load read, with its summary
+    model.fetchMore()
+    assert model.read_count == 40
+    assert model.loads == many
+    qtmodeltester.check(model)
+
+
+def test_a_collapsed_row_that_changed_a_key_twice_is_sized_by_its_keys() -> None:
+    twice = DiffSummary(modified=(("a",),), change_types={("a",): (ChangeType.TAGS,)})
+    loads = [
+        _load(30.0, "etl:2", "b" * 40, summary=twice),
+        _load(20.0, "etl:2", "b" * 40, summary=twice),
+        _load(10.0, "etl:1", "a" * 40),
+    ]
+    fetch, lookups, asked = _deferred_source(loads)
+    model = HistoryModel()
+    model.set_source(fetch, len(loads), summaries=lookups)
+    assert model.rowCount() == 2
+    assert model.row_lines(0) == 1  # one key, though two changes counted
+    assert asked == [[30.0, 20.0]]
+    assert model.row_lines(1) == 1
