@@ -146,56 +146,63 @@ class DefinitionReader:
 
     def _moved_by_states(
         self, conn: Connection, loc: int, lo: float, hi: float, forward: bool
-    ) -> list[tuple[int, tuple[ChangeType, ...], _KeyState, _KeyState]]:
+    ) -> tuple[list[tuple[int, tuple[ChangeType, ...], int, int]], dict[int, bytes]]:
         """The keys that changed between two loads and how, oriented from
         the first to the second, by comparing the two whole states
         (states.py): the cost follows the number of keys, however many
-        loads lie between. Same answers as `_ends` and `_types`."""
+        loads lie between. Same answers as `_ends` and `_types`, as
+        (asset id, types, packed state before, packed state after), with
+        the fingerprints of the definitions on both sides."""
         old_states, _b, _n = states.state_at(conn, loc, lo)
         new_states, _b, _n = states.state_at(conn, loc, hi)
         get = old_states.get
         none = (0, 0)
+        low = _PACK - 1
+        both_known: set[int] = set()
         candidates = []
         # Keys whose row is the same at both ends drop out at C speed.
-        for aid, (packed_hi, tally_hi) in new_states.items() - old_states.items():
-            packed_lo, tally_lo = get(aid, none)
-            if tally_lo != tally_hi:  # some row in between changed the key
-                if forward:
-                    candidates.append((aid, packed_lo, packed_hi, tally_lo ^ tally_hi))
-                else:
-                    candidates.append((aid, packed_hi, packed_lo, tally_lo ^ tally_hi))
-        low = _PACK - 1
-        fields = self.fingerprints(
-            conn,
-            {
-                d
-                for _a, p_old, p_new, _x in candidates
-                if p_old & low and p_new & low and p_old != p_new
-                for d in (p_old & low, p_new & low)
-            },
-        )
-        between, to_types = states.recorded_between, _MODIFIED_TYPES
-        removed = s.REMOVED
-        out: list[tuple[int, tuple[ChangeType, ...], _KeyState, _KeyState]] = []
-        for aid, p_old, p_new, moved in candidates:
-            s_old, d_old, s_new, d_new = p_old >> 32, p_old & low, p_new >> 32, p_new & low
-            f_old, f_new = fields.get(d_old), fields.get(d_new)
-            if s_old == removed:
-                if s_new == removed:
-                    continue
-                types = _NEW
-            elif s_new == removed:
-                types = _REMOVED
-            elif d_old and d_old == d_new:
+        for aid, (p_hi, tally_hi) in new_states.items() - old_states.items():
+            p_lo, tally_lo = get(aid, none)
+            if tally_lo == tally_hi:  # no row in between changed the key
                 continue
-            elif f_old is not None and f_new is not None:
+            d_lo, d_hi = p_lo & low, p_hi & low
+            if d_lo and d_hi and d_lo != d_hi:
+                both_known.add(d_lo)
+                both_known.add(d_hi)
+            if forward:
+                candidates.append((aid, p_lo, p_hi, tally_lo ^ tally_hi))
+            else:
+                candidates.append((aid, p_hi, p_lo, tally_lo ^ tally_hi))
+        fields = self.fingerprints(conn, both_known)
+        fields_of = fields.get
+        between, to_types = states.recorded_between, _MODIFIED_TYPES
+        gone = s.REMOVED * _PACK
+        recorded: dict[int, tuple[ChangeType, ...]] = {}
+        out: list[tuple[int, tuple[ChangeType, ...], int, int]] = []
+        for aid, p_old, p_new, moved in candidates:
+            if p_old & ~low == gone:
+                if p_new & ~low == gone:
+                    continue
+                out.append((aid, _NEW, p_old, p_new))
+                continue
+            if p_new & ~low == gone:
+                out.append((aid, _REMOVED, p_old, p_new))
+                continue
+            d_old, d_new = p_old & low, p_new & low
+            if d_old and d_old == d_new:
+                continue
+            f_old, f_new = fields_of(d_old), fields_of(d_new)
+            if f_old is not None and f_new is not None:
                 types = codec.change_types_between(f_old, f_new)
                 if not types:
                     continue
             else:  # a definition is unknown: what the loads in between recorded
-                types = to_types[between(0, moved)[1]]
-            out.append((aid, types, (s_old, d_old or None, f_old), (s_new, d_new or None, f_new)))
-        return out
+                found = recorded.get(moved)
+                if found is None:
+                    found = recorded[moved] = to_types[between(0, moved)[1]]
+                types = found
+            out.append((aid, types, p_old, p_new))
+        return out, fields
 
     def fingerprints(self, conn: Connection, ids: set[int]) -> dict[int, bytes]:
         """Per-field fingerprints by definition id; kept, as definitions never change."""
@@ -273,7 +280,16 @@ class DefinitionReader:
                     return []
             found: list[tuple[int, tuple[ChangeType, ...], _KeyState, _KeyState]] = []
             if only_id is None and self._long_span(conn, loc, lo, hi):
-                found = self._moved_by_states(conn, loc, lo, hi, forward=from_at <= to_at)
+                moved, fields = self._moved_by_states(conn, loc, lo, hi, forward=from_at <= to_at)
+                if len(moved) > DIFF_DETAIL_LIMIT:
+                    keys = self.keys(conn, {aid for aid, *_ in moved})
+                    rank = self._ranks()
+                    moved.sort(key=lambda row: rank[row[0]])
+                    return [_bare_change(keys[aid], types) for aid, types, _o, _n in moved]
+                found = [
+                    (aid, types, _key_state(p_old, fields), _key_state(p_new, fields))
+                    for aid, types, p_old, p_new in moved
+                ]
             else:
                 for aid, at_lo, at_hi, recorded in self._ends(conn, loc, lo, hi, only_id):
                     old, new = (at_lo, at_hi) if from_at <= to_at else (at_hi, at_lo)
@@ -535,6 +551,12 @@ _ENDS_BY_SEEK = """
     LEFT JOIN definition AS dh ON dh.id = e.at_hi % {pack}
 """
 """Per changed key: its state at each end and its change types, by seeks."""
+
+
+def _key_state(packed: int, fields: dict[int, bytes]) -> _KeyState:
+    """The state of a key from its packed form and the fingerprints known."""
+    state, def_id = divmod(packed, _PACK)
+    return (state, def_id or None, fields.get(def_id) if def_id else None)
 
 
 def _unpack(packed: int | None, fields: bytes | None) -> _KeyState:
