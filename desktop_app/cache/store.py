@@ -279,8 +279,10 @@ class HistoryCache:
         return found[0] if found and found[0].loaded_at == loaded_at else None
 
     def _location_id(self, conn: Connection, location: str) -> int | None:
-        value = conn.execute(select(s.location.c.id).where(s.location.c.name == location)).scalar()
-        return int(value) if value is not None else None
+        # Straight from the driver: every read starts here, and a scrolling
+        # history view reads often.
+        found = _fetch(conn, "SELECT id FROM location WHERE name = ?", (location,))
+        return int(found[0][0]) if found else None
 
     # -- history -------------------------------------------------------------
     @_decoding
@@ -534,9 +536,9 @@ def _replace(path: Path, busy_timeout: float) -> tuple[Engine, Path]:
 
 
 def _fetch(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
-    """Rows straight from the driver, inside the connection's transaction
-    (already begun by an earlier statement): the history dialog reads
-    thousands of rows, and result-object overhead would dominate."""
+    """Rows straight from the driver, on the connection's own DBAPI
+    connection: the history dialog reads thousands of rows, and
+    result-object overhead would dominate."""
     driver = conn.connection.driver_connection
     assert driver is not None
     return list(driver.execute(sql, params).fetchall())

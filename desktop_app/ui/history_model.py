@@ -223,7 +223,7 @@ SummaryLookup = Callable[[Sequence[LocationLoad]], Mapping[float, DiffSummary]]
 CountLookup = Callable[[Sequence[LocationLoad]], Mapping[float, int]]
 """loads -> how many keys each changed, by `loaded_at` (none: no change)."""
 
-SUMMARY_WINDOW = 64
+SUMMARY_WINDOW = 32
 """Rows whose summaries are read together, from the first one a view asks for."""
 
 
