@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection, Engine
 
@@ -51,7 +53,8 @@ class DefinitionReader:
         self._defs: dict[int, AssetDefinition] = {}
         self._key_by_id: dict[int, AssetKey] = {}
         self._fields: dict[int, bytes] = {}
-        self._rank: dict[int, int] = {}
+        self._rank = np.zeros(0, dtype=np.int64)
+        self._ranked = 0
 
     def _location_id(self, conn: Connection, location: str) -> int | None:
         value = conn.execute(select(s.location.c.id).where(s.location.c.name == location)).scalar()
@@ -146,63 +149,54 @@ class DefinitionReader:
 
     def _moved_by_states(
         self, conn: Connection, loc: int, lo: float, hi: float, forward: bool
-    ) -> tuple[list[tuple[int, tuple[ChangeType, ...], int, int]], dict[int, bytes]]:
+    ) -> tuple[list[int], list[tuple[ChangeType, ...]], list[int], list[int], dict[int, bytes]]:
         """The keys that changed between two loads and how, oriented from
         the first to the second, by comparing the two whole states
-        (states.py): the cost follows the number of keys, however many
-        loads lie between. Same answers as `_ends` and `_types`, as
-        (asset id, types, packed state before, packed state after), with
-        the fingerprints of the definitions on both sides."""
-        old_states, _b, _n = states.state_at(conn, loc, lo)
-        new_states, _b, _n = states.state_at(conn, loc, hi)
-        get = old_states.get
-        none = (0, 0)
+        (states.py) as arrays: the cost follows the number of keys, however
+        many loads lie between, and only keys whose definitions are both
+        known are looked at one by one. Same answers as `_ends` and
+        `_types`, as asset ids, their types, their packed states before
+        and after, and the fingerprints of the definitions on both sides."""
+        moved = states.moved_between(
+            states.state_rows(conn, loc, lo), states.state_rows(conn, loc, hi)
+        )
+        before, after = (moved.before, moved.after) if forward else (moved.after, moved.before)
         low = _PACK - 1
-        both_known: set[int] = set()
-        candidates = []
-        # Keys whose row is the same at both ends drop out at C speed.
-        for aid, (p_hi, tally_hi) in new_states.items() - old_states.items():
-            p_lo, tally_lo = get(aid, none)
-            if tally_lo == tally_hi:  # no row in between changed the key
-                continue
-            d_lo, d_hi = p_lo & low, p_hi & low
-            if d_lo and d_hi and d_lo != d_hi:
-                both_known.add(d_lo)
-                both_known.add(d_hi)
-            if forward:
-                candidates.append((aid, p_lo, p_hi, tally_lo ^ tally_hi))
-            else:
-                candidates.append((aid, p_hi, p_lo, tally_lo ^ tally_hi))
-        fields = self.fingerprints(conn, both_known)
-        fields_of = fields.get
-        between, to_types = states.recorded_between, _MODIFIED_TYPES
-        gone = s.REMOVED * _PACK
-        recorded: dict[int, tuple[ChangeType, ...]] = {}
-        out: list[tuple[int, tuple[ChangeType, ...], int, int]] = []
-        for aid, p_old, p_new, moved in candidates:
-            if p_old & ~low == gone:
-                if p_new & ~low == gone:
-                    continue
-                out.append((aid, _NEW, p_old, p_new))
-                continue
-            if p_new & ~low == gone:
-                out.append((aid, _REMOVED, p_old, p_new))
-                continue
-            d_old, d_new = p_old & low, p_new & low
-            if d_old and d_old == d_new:
-                continue
-            f_old, f_new = fields_of(d_old), fields_of(d_new)
-            if f_old is not None and f_new is not None:
+        d_old, d_new = before & low, after & low
+        gone_old, gone_new = (before >> 32) == s.REMOVED, (after >> 32) == s.REMOVED
+        either_gone = gone_old | gone_new
+        keep = ~(gone_old & gone_new) & (either_gone | ~((d_old != 0) & (d_old == d_new)))
+        codes = np.where(gone_old, _NEW_CODE, np.where(gone_new, _REMOVED_CODE, moved.recorded))
+        # Both definitions known (and different): their fingerprints say how.
+        known = np.flatnonzero(keep & ~either_gone & (d_old != 0) & (d_new != 0)).tolist()
+        fields: dict[int, bytes] = {}
+        exact: dict[int, tuple[ChangeType, ...]] = {}
+        if known:
+            olds, news = d_old[known].tolist(), d_new[known].tolist()
+            fields = self.fingerprints(conn, {*olds, *news})
+            for i, old_id, new_id in zip(known, olds, news, strict=True):
+                f_old, f_new = fields.get(old_id), fields.get(new_id)
+                if f_old is None or f_new is None:
+                    continue  # what the loads in between recorded
                 types = codec.change_types_between(f_old, f_new)
-                if not types:
-                    continue
-            else:  # a definition is unknown: what the loads in between recorded
-                found = recorded.get(moved)
-                if found is None:
-                    found = recorded[moved] = to_types[between(0, moved)[1]]
-                types = found
-            out.append((aid, types, p_old, p_new))
-        return out, fields
+                if types:
+                    exact[i] = types
+                else:
+                    keep[i] = False
+        index = np.flatnonzero(keep)
+        table = _TYPES_BY_CODE
+        found = [table[code] for code in codes[index].tolist()]
+        if exact:
+            for position, i in enumerate(index.tolist()):
+                if i in exact:
+                    found[position] = exact[i]
+        return (
+            moved.aids[index].tolist(),
+            found,
+            before[index].tolist(),
+            after[index].tolist(),
+            fields,
+        )
 
     def fingerprints(self, conn: Connection, ids: set[int]) -> dict[int, bytes]:
         """Per-field fingerprints by definition id; kept, as definitions never change."""
@@ -222,13 +216,39 @@ class DefinitionReader:
             self._fields = {}
         return {i: f for i in ids if (f := known.get(i)) is not None}
 
-    def _ranks(self) -> dict[int, int]:
+    def _ranks(self) -> npt.NDArray[np.int64]:
         """Asset id -> position of its key in sorted order, over every key
         read so far: sorting thousands of changes by an int, not a tuple."""
-        if len(self._rank) != len(self._key_by_id):
+        if self._ranked != len(self._key_by_id):
             ordered = sorted(self._key_by_id.items(), key=lambda item: item[1])
-            self._rank = {aid: n for n, (aid, _key) in enumerate(ordered)}
+            rank = np.zeros(max(self._key_by_id, default=0) + 1, dtype=np.int64)
+            rank[[aid for aid, _key in ordered]] = np.arange(len(ordered))
+            self._rank, self._ranked = rank, len(ordered)
         return self._rank
+
+    def _bare_changes(
+        self, conn: Connection, aids: list[int], types_of: list[tuple[ChangeType, ...]]
+    ) -> list[AssetChange]:
+        """Changes with their types only, sorted by key (a diff too large
+        for details: thousands of them)."""
+        known = self._key_by_id
+        missing = {aid for aid in aids if aid not in known}
+        if missing:
+            self.keys(conn, missing)
+        order = np.argsort(self._ranks()[aids], kind="stable").tolist()
+        new, blank = object.__new__, _BLANK
+        changes: list[AssetChange] = []
+        append = changes.append
+        for i in order:
+            # AssetChange(key=..., change_types=...) without the frozen
+            # dataclass's field-by-field set-up, a third of the cost.
+            change = new(AssetChange)
+            fields = change.__dict__
+            fields.update(blank)
+            fields["key"] = known[aids[i]]
+            fields["change_types"] = types_of[i]
+            append(change)
+        return changes
 
     def snapshot_at(self, location: str, loaded_at: float) -> dict[AssetKey, AssetDefinition]:
         """Every asset definition known after the load at `loaded_at` (keys
@@ -280,15 +300,14 @@ class DefinitionReader:
                     return []
             found: list[tuple[int, tuple[ChangeType, ...], _KeyState, _KeyState]] = []
             if only_id is None and self._long_span(conn, loc, lo, hi):
-                moved, fields = self._moved_by_states(conn, loc, lo, hi, forward=from_at <= to_at)
-                if len(moved) > DIFF_DETAIL_LIMIT:
-                    keys = self.keys(conn, {aid for aid, *_ in moved})
-                    rank = self._ranks()
-                    moved.sort(key=lambda row: rank[row[0]])
-                    return [_bare_change(keys[aid], types) for aid, types, _o, _n in moved]
+                aids, types_of, olds, news, fields = self._moved_by_states(
+                    conn, loc, lo, hi, forward=from_at <= to_at
+                )
+                if len(aids) > DIFF_DETAIL_LIMIT:
+                    return self._bare_changes(conn, aids, types_of)
                 found = [
                     (aid, types, _key_state(p_old, fields), _key_state(p_new, fields))
-                    for aid, types, p_old, p_new in moved
+                    for aid, types, p_old, p_new in zip(aids, types_of, olds, news, strict=True)
                 ]
             else:
                 for aid, at_lo, at_hi, recorded in self._ends(conn, loc, lo, hi, only_id):
@@ -298,10 +317,9 @@ class DefinitionReader:
                         found.append((aid, types, old, new))
             detailed = only is not None or len(found) <= DIFF_DETAIL_LIMIT
             if not detailed:
-                keys = self.keys(conn, {aid for aid, *_ in found})
-                rank = self._ranks()
-                found.sort(key=lambda row: rank[row[0]])
-                return [_bare_change(keys[aid], types) for aid, types, _o, _n in found]
+                return self._bare_changes(
+                    conn, [aid for aid, *_ in found], [types for _a, types, *_ in found]
+                )
             defs: dict[int, AssetDefinition] = {}
             if detailed:
                 ids = {st[1] for _a, _t, o, n in found for st in (o, n) if st[1] is not None}
@@ -482,6 +500,10 @@ _MODIFIED_TYPES: list[tuple[ChangeType, ...]] = [
     tuple(t for t in codec.mask_to_types(mask) if t not in (ChangeType.NEW, ChangeType.REMOVED))
     for mask in range(1 << len(CHANGE_ORDER))
 ]
+_NEW_CODE = len(_MODIFIED_TYPES)
+_REMOVED_CODE = _NEW_CODE + 1
+_TYPES_BY_CODE = [*_MODIFIED_TYPES, _NEW, _REMOVED]
+"""Change types by code: a recorded type mask, or _NEW_CODE / _REMOVED_CODE."""
 """Recorded type mask -> the modification types in it."""
 
 
@@ -502,18 +524,6 @@ def _collector_paused() -> Iterator[None]:
 
 
 _BLANK = vars(AssetChange(key=(), change_types=()))
-
-
-def _bare_change(key: AssetKey, types: tuple[ChangeType, ...]) -> AssetChange:
-    """`AssetChange(key=key, change_types=types)`, without the frozen
-    dataclass's field-by-field set-up: a diff across all assets builds
-    thousands of them, and that set-up was a third of its cost."""
-    change = object.__new__(AssetChange)
-    fields = vars(change)
-    fields.update(_BLANK)
-    fields["key"] = key
-    fields["change_types"] = types
-    return change
 
 
 _STATES_MIN_LOADS = 20

@@ -28,7 +28,11 @@ from __future__ import annotations
 import sys
 import zlib
 from array import array
+from dataclasses import dataclass
+from itertools import chain
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy.engine import Connection
 
 State = tuple[int, int]
@@ -37,7 +41,6 @@ PACK = 1 << 32
 _COUNTERS = 8  # counter 0: changed rows; 1..7: one per change type
 _FIELD = 8
 _FIELD_MASK = (1 << _FIELD) - 1
-_ANY = 1  # bit of counter 0 in a "recorded" mask (types shift up by one)
 
 NEVER = float("-inf")
 """A time before every load."""
@@ -94,25 +97,6 @@ def advance(tally: int, changed: bool, types_mask: int) -> int:
     return _signed(result)
 
 
-_LOW_BITS = 0x0101010101010101
-_GATHER = 0x0102040810204080
-_MASK64 = (1 << 64) - 1
-
-
-def recorded_between(old: int, new: int) -> tuple[bool, int]:
-    """(whether any changed row lies between two tallies of one key, the
-    type mask those rows recorded). A counter moved iff its byte differs:
-    the bytes of old ^ new that are not zero, gathered into one bit each."""
-    x = (old ^ new) & _MASK64
-    if not x:
-        return False, 0
-    x |= x >> 4
-    x |= x >> 2
-    x |= x >> 1
-    moved = (((x & _LOW_BITS) * _GATHER) >> 56) & 0xFF  # bit k: counter k moved
-    return True, moved >> 1
-
-
 # -- checkpoints -----------------------------------------------------------------
 def encode(states: dict[int, State]) -> bytes:
     flat = array("q")
@@ -157,6 +141,71 @@ def state_at(conn: Connection, loc: int, at: float) -> tuple[dict[int, State], f
     for aid, packed, tally in rows:
         states[aid] = (packed, tally)
     return states, base_at, len(rows)
+
+
+# -- whole states as arrays ----------------------------------------------------------
+Ints = npt.NDArray[np.int64]
+
+
+def state_rows(conn: Connection, loc: int, at: float) -> Ints:
+    """`state_at` as an (n, 3) array of (asset id, packed, tally) rows,
+    sorted by asset id: what comparing two whole states reads, built at C
+    speed (a state of 20,000 keys in a few milliseconds)."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    found = driver.execute(
+        "SELECT loaded_at, body FROM asset_state WHERE location_id = ? AND loaded_at <= ?"
+        " ORDER BY loaded_at DESC LIMIT 1",
+        (loc, at),
+    ).fetchone()
+    base = np.empty((0, 3), dtype=np.int64)
+    if found is not None:
+        base = np.frombuffer(zlib.decompress(found[1]), dtype="<i8").astype(np.int64)
+        base = base.reshape(-1, 3)
+    rows = driver.execute(
+        "SELECT asset_id, state * ? + ifnull(def_id, 0), tally FROM asset_change"
+        " WHERE location_id = ? AND loaded_at > ? AND loaded_at <= ? ORDER BY loaded_at",
+        (PACK, loc, NEVER if found is None else float(found[0]), at),
+    ).fetchall()
+    replay = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=3 * len(rows))
+    every = np.concatenate((base, replay.reshape(-1, 3)))
+    # The newest row of each key: the first of each in reverse order.
+    newest_first = every[::-1]
+    _aids, first = np.unique(newest_first[:, 0], return_index=True)
+    return newest_first[first]
+
+
+@dataclass(frozen=True)
+class Moved:
+    """The keys whose rows differ between two states, oriented from the
+    first state to the second: asset ids, packed states before and after,
+    and the change types recorded between: a type mask, bit k set when the
+    counter of the k-th type (counter k + 1) moved."""
+
+    aids: Ints
+    before: Ints
+    after: Ints
+    recorded: Ints
+
+
+def moved_between(old: Ints, new: Ints) -> Moved:
+    """Compare two `state_rows` (the earlier first) at C speed: the keys
+    some changed row lies between (their tallies differ), and the types
+    those rows recorded. A key without a row in a state counts as (0, 0)."""
+    every = np.union1d(old[:, 0], new[:, 0])
+    sides = []
+    for rows in (old, new):
+        aligned = np.zeros((len(every), 2), dtype=np.int64)
+        aligned[np.searchsorted(every, rows[:, 0])] = rows[:, 1:]
+        sides.append(aligned)
+    before, after = sides
+    differ = before[:, 1] != after[:, 1]
+    x = (before[differ, 1] ^ after[differ, 1]).view(np.uint64)
+    moved = np.zeros(len(x), dtype=np.int64)
+    for counter in range(_COUNTERS):
+        byte = (x >> np.uint64(counter * _FIELD)) & np.uint64(_FIELD_MASK)
+        moved |= (byte != 0).astype(np.int64) << counter
+    return Moved(every[differ], before[differ, 0], after[differ, 0], moved >> 1)
 
 
 # -- (re)building ------------------------------------------------------------------

@@ -90,12 +90,33 @@ def test_both_diff_plans_agree_over_unknown_definitions(
     monkeypatch.setattr(states, "CHECKPOINT_MIN_ROWS", 3)
     with HistoryCache.open(tmp_path / "c.sqlite") as cache:
         times = _random_history(cache, seed, loads=40, unknowns=True)
-        for lo, hi in itertools.combinations([0.0, *times], 2):
+        for lo, hi in itertools.permutations([0.0, *times], 2):
             monkeypatch.setattr(definitions, "_STATES_MIN_LOADS", 10**9)
             by_seek = [(c.key, c.change_types) for c in cache.diff("loc", lo, hi)]
             monkeypatch.setattr(definitions, "_STATES_MIN_LOADS", 0)
             by_states = [(c.key, c.change_types) for c in cache.diff("loc", lo, hi)]
             assert by_states == by_seek, (lo, hi)
+            # Too many changes for details: types only, the same ones.
+            monkeypatch.setattr(definitions, "DIFF_DETAIL_LIMIT", 0)
+            bare = cache.diff("loc", lo, hi)
+            monkeypatch.setattr(definitions, "DIFF_DETAIL_LIMIT", 250)
+            assert [(c.key, c.change_types) for c in bare] == by_seek, (lo, hi)
+            assert all(c.old is None and c.new is None for c in bare)
+
+
+def test_a_state_read_as_rows_equals_the_state_read_as_a_dict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(states, "CHECKPOINT_MIN_ROWS", 3)
+    with HistoryCache.open(tmp_path / "c.sqlite") as cache:
+        times = _random_history(cache, 8, loads=30, unknowns=True)
+        with cache.engine.connect() as conn:
+            loc = conn.exec_driver_sql("SELECT id FROM location WHERE name = 'loc'").scalar()
+            assert loc is not None
+            for at in [0.0, *times]:
+                as_dict, _base, _replayed = states.state_at(conn, loc, at)
+                rows = states.state_rows(conn, loc, at).tolist()
+                assert rows == [[aid, *as_dict[aid]] for aid in sorted(as_dict)], at
 
 
 def test_a_version_3_file_gains_state_checkpoints_in_place(
