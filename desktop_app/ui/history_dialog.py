@@ -299,6 +299,7 @@ class HistoryDialog(QDialog):
         base = vertical.defaultSectionSize()
         line = self.table.fontMetrics().lineSpacing()
         end = self.model.rowCount() - 1 if last is None else last
+        self.model.prepare_row_lines(first, end)
         for row in range(first, end + 1):
             lines = self.model.row_lines(row)
             height = max(base, lines * line + 2 * PADDING) if lines > 1 else base

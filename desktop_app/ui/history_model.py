@@ -223,7 +223,7 @@ SummaryLookup = Callable[[Sequence[LocationLoad]], Mapping[float, DiffSummary]]
 CountLookup = Callable[[Sequence[LocationLoad]], Mapping[float, int]]
 """loads -> how many keys each changed, by `loaded_at` (none: no change)."""
 
-SUMMARY_WINDOW = 32
+SUMMARY_WINDOW = 20
 """Rows whose summaries are read together, from the first one a view asks for."""
 
 
@@ -368,12 +368,14 @@ class HistoryModel(RowTableModel[HistoryRow]):
         """Read the summaries the loads of rows first..last still lack."""
         if not self._pending or self._summarize is None:
             return
-        pending = self._pending
-        numbers = [
-            n for n in range(max(first, 0), min(last, len(self._rows) - 1) + 1) if self._lacks(n)
-        ]
-        if not numbers:
+        end = min(last, len(self._rows) - 1)
+        self._read_summaries([n for n in range(max(first, 0), end + 1) if self._lacks(n)])
+
+    def _read_summaries(self, numbers: list[int]) -> None:
+        """Read the summaries the loads of these rows lack, in one query."""
+        if not numbers or self._summarize is None:
             return
+        pending = self._pending
         wanted = [
             load for n in numbers for load in self._rows[n].loads if load.loaded_at in pending
         ]
@@ -390,19 +392,42 @@ class HistoryModel(RowTableModel[HistoryRow]):
             loads = tuple(read.get(load.loaded_at, load) for load in row.loads)
             self._rows[n] = replace(row, loads=loads)
 
+    def prepare_row_lines(self, first: int, last: int) -> None:
+        """Read, in one go, the summaries `row_lines` needs for rows
+        first..last: those of collapsed rows whose loads changed a key more
+        than once between them (the counts alone would overstate them)."""
+        if not self._pending or self._summarize is None:
+            return
+        end = min(last, len(self._rows) - 1)
+        self._read_summaries(
+            [
+                number
+                for number in range(max(first, 0), end + 1)
+                if self._lacks(number) and self._counted_lines(number) is None
+            ]
+        )
+
+    def _counted_lines(self, number: int) -> int | None:
+        """Row `number`'s asset lines from the change counts, or None when
+        a key may count twice among its loads."""
+        row = self._rows[number]
+        total = sum(self._counts.get(load.loaded_at, 0) for load in row.loads)
+        if row.count == 1 or total <= 1:
+            return min(total, MAX_ASSET_LINES)
+        return None
+
     def row_lines(self, number: int) -> int:
         """How many text lines row `number` needs: its asset lines
         (`line_count`), and two for a rollback with its reason. Known
         from the change counts while the row's summaries are unread,
         unless a collapsed row changed a key twice."""
-        row = self._rows[number]
-        least = 2 if row.note else 1
+        least = 2 if self._rows[number].note else 1
         if self._pending and self._lacks(number):
-            total = sum(self._counts.get(load.loaded_at, 0) for load in row.loads)
-            if row.count == 1 or total <= 1:  # no key can count twice
-                return max(least, min(total, MAX_ASSET_LINES))
-            self._ensure_summaries(number, number)
-            row = self._rows[number]
+            counted = self._counted_lines(number)
+            if counted is not None:
+                return max(least, counted)
+            self._read_summaries([number])
+        row = self._rows[number]
         return max(least, line_count(row))
 
     def _rows_of(self, groups: Iterable[LoadGroup]) -> list[HistoryRow]:

@@ -350,9 +350,7 @@ def _deferred_source(
 
     def counts(wanted: Sequence[LocationLoad]) -> dict[float, int]:
         found = {ld.loaded_at: by_time.get(ld.loaded_at, DiffSummary()) for ld in wanted}
-        return {
-            at: len(s.added) + len(s.removed) + len(s.modified) for at, s in found.items() if s
-        }
+        return {at: len(s.added) + len(s.removed) + len(s.modified) for at, s in found.items() if s}
 
     return fetch, (summaries, counts), asked
 
@@ -403,10 +401,13 @@ def test_a_collapsed_row_that_changed_a_key_twice_is_sized_by_its_keys() -> None
         _load(20.0, "etl:2", "b" * 40, summary=twice),
         _load(10.0, "etl:1", "a" * 40),
     ]
-    fetch, lookups, asked = _deferred_source(loads)
+    fetch, lookups, asked = _deferred_source(
+        [*loads, *(replace(ld, loaded_at=ld.loaded_at - 100) for ld in loads)]
+    )
     model = HistoryModel()
-    model.set_source(fetch, len(loads), summaries=lookups)
-    assert model.rowCount() == 2
-    assert model.row_lines(0) == 1  # one key, though two changes counted
-    assert asked == [[30.0, 20.0]]
-    assert model.row_lines(1) == 1
+    model.set_source(fetch, 2 * len(loads), summaries=lookups)
+    assert model.rowCount() == 4
+    model.prepare_row_lines(0, 3)  # both such rows read at once
+    assert asked == [[30.0, 20.0, -70.0, -80.0]]
+    assert [model.row_lines(row) for row in range(4)] == [1, 1, 1, 1]  # one key each
+    assert len(asked) == 1
