@@ -131,6 +131,15 @@ def _target(row: Row, scales: Sequence[int]) -> str:
     return "; ".join(f"{text} at {scale}x" for scale, text in by_scale.items())
 
 
+def _stolen(runs: Sequence[Run]) -> str:
+    values = [
+        float(v)
+        for run in runs
+        if isinstance(v := run.get("machine", {}).get("stolen_cpu_percent"), (int, float))
+    ]
+    return f"{_span(values, 1)} %" if values else "\u2014"
+
+
 def _met(runs: Sequence[Run], scale: int) -> str:
     """How many runs meet every target (as `--check` counts them now)."""
     met = sum(1 for run in runs if all(v["met"] for v in check(run, scale).values()))
@@ -158,6 +167,11 @@ def table(runs: Sequence[Run]) -> str:
         if all(c == "—" for c in cells):
             continue
         lines.append(f"| {row.label} | " + " | ".join(cells) + f" | {_target(row, scales)} |")
+    lines.append(
+        "| CPU stolen by the host during the runs | "
+        + " | ".join(_stolen(by_scale[scale]) for scale in scales)
+        + " | |"
+    )
     lines.append(
         "| runs meeting every target (`--check`) | "
         + " | ".join(_met(by_scale[scale], scale) for scale in scales)

@@ -23,6 +23,10 @@ def test_several_runs_show_the_median_and_the_range() -> None:
         _run(1, gui_first_sync_s=7.0, sync_requests=66, diff_first_last_ms=20.0),
         _run(1, gui_first_sync_s=9.0, sync_requests=66, diff_first_last_ms=20.0),
         _run(1, gui_first_sync_s=8.0, sync_requests=66, diff_first_last_ms=20.0),
+    ]
+    for run, stolen in zip(runs, (0.0, 4.0, 0.5), strict=True):
+        run["machine"] = {"stolen_cpu_percent": stolen}
+    runs += [
         _run(4, gui_first_sync_s=30.0, diff_first_last_ms=80.0),
     ]
     lines = table(runs).splitlines()
@@ -34,6 +38,8 @@ def test_several_runs_show_the_median_and_the_range() -> None:
     diff = next(line for line in lines if line.startswith("| diff, first to last"))
     assert "| 20 ms |" in diff  # the same in every run: no range
     assert lines[-1] == "| runs meeting every target (`--check`) | 0 of 3 | 0 of 1 | |"
+    stolen = "| CPU stolen by the host during the runs | 0.5 (0.0\u20134.0) % | \u2014 | |"
+    assert lines[-2] == stolen
     assert not any("RSS" in line for line in lines)  # figures no run has are left out
 
 
