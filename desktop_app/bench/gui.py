@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.app import create_main_window, settle_heap
@@ -23,13 +23,30 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
 
-def _wait(app: QApplication, done: list[Any], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not done and time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.001)
+def _wait(done: list[Any], timeout: float) -> None:
+    """Run the event loop, as the app does, until `done` holds something
+    (the connected signal quits the loop) or `timeout` seconds pass."""
+    if done:
+        return
+    loop = QEventLoop()
+    _QUIT.append(loop)
+    QTimer.singleShot(int(timeout * 1000), loop.quit)
+    try:
+        loop.exec()
+    finally:
+        _QUIT.remove(loop)
     if not done:
         raise TimeoutError("the sync round did not finish in time")
+
+
+_QUIT: list[QEventLoop] = []
+"""The loops `_wait` runs: what a finished round quits."""
+
+
+def _finished(done: list[Any], value: Any) -> None:
+    done.append(value)
+    for loop in _QUIT:
+        loop.quit()
 
 
 def measure(
@@ -61,12 +78,12 @@ def measure(
 
     done: list[bool] = []
     results: list[Any] = []
-    window.round_done.connect(done.append)
+    window.round_done.connect(lambda ok: _finished(done, ok))
     window.poller.synced.connect(results.append)
     began = time.perf_counter()
     cpu_began = time.process_time()
     window.show()
-    _wait(app, done, timeout=sync_timeout)
+    _wait(done, timeout=sync_timeout)
     sync_seconds = time.perf_counter() - began
     # What the GUI process itself spent meanwhile (the sync runs elsewhere):
     # stalls beyond it are the machine's scheduler, not our work.
