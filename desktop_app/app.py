@@ -26,7 +26,7 @@ from desktop_app.cache.store import CacheBusy, CacheNotReady, HistoryCache
 from desktop_app.cli import TOKEN_ENV, parse_gui_args, version
 from desktop_app.core.roles import Role
 from desktop_app.core.untrusted import PrintableFormatter
-from desktop_app.sync.worker import SyncWorker
+from desktop_app.sync.worker import SYNC_NICENESS, SyncWorker
 from desktop_app.ui.context import AppContext, Connection
 from desktop_app.ui.credentials import CredentialStore
 from desktop_app.ui.errors import ErrorReporter
@@ -110,8 +110,9 @@ def create_main_window(argv: list[str]) -> MainWindow:
             from desktop_app.server.demo import DEFAULT_DEMO_EMAIL, DEMO_USERS
             from desktop_app.server.process import ServerProcess
 
-            # In a process of its own: serving never competes with the GUI thread.
-            server = ServerProcess(demo=True)
+            # In a process of its own, at the sync process's lower priority:
+            # serving the app's own sync never takes a core from the GUI thread.
+            server = ServerProcess(demo=True, niceness=SYNC_NICENESS)
             embedded_url = server.start()
             on_close.append(server.stop)
             demo_users.update(DEMO_USERS)

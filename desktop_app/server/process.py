@@ -45,11 +45,13 @@ class ServerProcess:
         demo: bool = False,
         host: str = "127.0.0.1",
         cores: int | None = None,
+        niceness: int = 0,
     ) -> None:
         self.db_url = db_url
         self.demo = demo
         self.host = host
         self.cores = cores  # pin the child to the first N cores (the benchmark does)
+        self.niceness = niceness  # a background helper of the app yields the CPU to its GUI
         self.url: str | None = None
         self._process: subprocess.Popen[str] | None = None
         self._drain: threading.Thread | None = None
@@ -77,7 +79,7 @@ class ServerProcess:
             stdout=subprocess.PIPE,
             text=True,
             env=env,
-            preexec_fn=self._pin if self.cores else None,
+            preexec_fn=self._prepare if self.cores or self.niceness else None,
         )
         self._process = process
         found: queue.Queue[str | None] = queue.Queue()
@@ -99,9 +101,11 @@ class ServerProcess:
         self.url = url
         return url
 
-    def _pin(self) -> None:  # runs in the child before exec
+    def _prepare(self) -> None:  # runs in the child before exec
         if self.cores and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: self.cores])
+        if self.niceness and hasattr(os, "nice"):
+            os.nice(self.niceness)
 
     @staticmethod
     def _read_output(process: subprocess.Popen[str], found: queue.Queue[str | None]) -> None:

@@ -43,3 +43,19 @@ def test_a_server_that_cannot_start_says_so(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="exited during start-up"):
         server.start()
     assert not server.running()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_background_server_runs_at_a_lower_priority(tmp_path: Path) -> None:
+    # As the app runs its embedded server: it yields the CPU to the GUI thread.
+    server = ServerProcess(f"sqlite:///{tmp_path / 'db.sqlite3'}", niceness=5)
+    server.start()
+    try:
+
+        def nice(pid: object) -> int:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            return int(stat.rsplit(")", 1)[1].split()[16])
+
+        assert nice(server.pid) == min(nice("self") + 5, 19)
+    finally:
+        server.stop()
