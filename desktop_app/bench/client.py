@@ -75,7 +75,7 @@ def measure(
         wall = time.perf_counter() - wall_before
         loads = cache.history(location)
         newest, oldest = loads[0].loaded_at, loads[-1].loaded_at
-        diff_seconds, changes = _median_time(lambda: cache.diff(location, oldest, newest), 3)
+        diff_seconds, changes = _median_time(lambda: cache.diff(location, oldest, newest))
         history_seconds, _ = _median_time(lambda: cache.history(location), 3)
         figures = {
             "steady_poll_requests": client.requests_sent - requests_before,
