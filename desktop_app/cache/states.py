@@ -30,6 +30,7 @@ import zlib
 from array import array
 from dataclasses import dataclass
 from itertools import chain
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -117,10 +118,10 @@ def decode(body: bytes) -> dict[int, State]:
 
 
 # -- reading ---------------------------------------------------------------------
-def state_at(conn: Connection, loc: int, at: float) -> tuple[dict[int, State], float | None, int]:
-    """Every key's (packed, tally) after the load at `at` (keys without a
-    row by then are absent), the time of the checkpoint it started from,
-    and how many rows were replayed on top of it."""
+def _read(conn: Connection, loc: int, at: float) -> tuple[tuple[float, bytes] | None, list[Any]]:
+    """The newest checkpoint at or before `at` (its time and body; None
+    when there is none), and the (asset id, packed, tally) rows after it
+    up to `at`, oldest first: what a state at `at` is made of."""
     driver = conn.connection.driver_connection
     assert driver is not None
     found = driver.execute(
@@ -128,19 +129,24 @@ def state_at(conn: Connection, loc: int, at: float) -> tuple[dict[int, State], f
         " ORDER BY loaded_at DESC LIMIT 1",
         (loc, at),
     ).fetchone()
-    base_at: float | None = None
-    states: dict[int, State] = {}
-    if found is not None:
-        base_at = float(found[0])
-        states = decode(found[1])
+    checkpoint = (float(found[0]), found[1]) if found is not None else None
     rows = driver.execute(
         "SELECT asset_id, state * ? + ifnull(def_id, 0), tally FROM asset_change"
         " WHERE location_id = ? AND loaded_at > ? AND loaded_at <= ? ORDER BY loaded_at",
-        (PACK, loc, NEVER if base_at is None else base_at, at),
+        (PACK, loc, NEVER if checkpoint is None else checkpoint[0], at),
     ).fetchall()
+    return checkpoint, rows
+
+
+def state_at(conn: Connection, loc: int, at: float) -> tuple[dict[int, State], float | None, int]:
+    """Every key's (packed, tally) after the load at `at` (keys without a
+    row by then are absent), the time of the checkpoint it started from,
+    and how many rows were replayed on top of it."""
+    checkpoint, rows = _read(conn, loc, at)
+    states: dict[int, State] = decode(checkpoint[1]) if checkpoint is not None else {}
     for aid, packed, tally in rows:
         states[aid] = (packed, tally)
-    return states, base_at, len(rows)
+    return states, checkpoint[0] if checkpoint is not None else None, len(rows)
 
 
 # -- whole states as arrays ----------------------------------------------------------
@@ -151,22 +157,11 @@ def state_rows(conn: Connection, loc: int, at: float) -> Ints:
     """`state_at` as an (n, 3) array of (asset id, packed, tally) rows,
     sorted by asset id: what comparing two whole states reads, built at C
     speed (a state of 20,000 keys in a few milliseconds)."""
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    found = driver.execute(
-        "SELECT loaded_at, body FROM asset_state WHERE location_id = ? AND loaded_at <= ?"
-        " ORDER BY loaded_at DESC LIMIT 1",
-        (loc, at),
-    ).fetchone()
+    checkpoint, rows = _read(conn, loc, at)
     base = np.empty((0, 3), dtype=np.int64)
-    if found is not None:
-        base = np.frombuffer(zlib.decompress(found[1]), dtype="<i8").astype(np.int64)
+    if checkpoint is not None:
+        base = np.frombuffer(zlib.decompress(checkpoint[1]), dtype="<i8").astype(np.int64)
         base = base.reshape(-1, 3)
-    rows = driver.execute(
-        "SELECT asset_id, state * ? + ifnull(def_id, 0), tally FROM asset_change"
-        " WHERE location_id = ? AND loaded_at > ? AND loaded_at <= ? ORDER BY loaded_at",
-        (PACK, loc, NEVER if found is None else float(found[0]), at),
-    ).fetchall()
     replay = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=3 * len(rows))
     every = np.concatenate((base, replay.reshape(-1, 3)))
     # The newest row of each key: the first of each in reverse order.
