@@ -56,9 +56,14 @@ class DefinitionReader:
         self._rank = np.zeros(0, dtype=np.int64)
         self._ranked = 0
 
-    def _location_id(self, conn: Connection, location: str) -> int | None:
-        value = conn.execute(select(s.location.c.id).where(s.location.c.name == location)).scalar()
-        return int(value) if value is not None else None
+    def location_id(self, conn: Connection, location: str) -> int | None:
+        """The location's id (None when the cache has no such location),
+        straight from the driver: every read starts here, and a scrolling
+        history view reads often."""
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        found = driver.execute("SELECT id FROM location WHERE name = ?", (location,)).fetchone()
+        return int(found[0]) if found else None
 
     def definitions(self, conn: Connection, ids: set[int]) -> dict[int, AssetDefinition]:
         """Decoded definitions by id. Decoded ones are kept (they never change);
@@ -254,7 +259,7 @@ class DefinitionReader:
         """Every asset definition known after the load at `loaded_at` (keys
         whose definition the server never told us are left out)."""
         with self.engine.connect() as conn:
-            loc = self._location_id(conn, location)
+            loc = self.location_id(conn, location)
             if loc is None:
                 return {}
             states = self.states(conn, loc, loaded_at)
@@ -288,7 +293,7 @@ class DefinitionReader:
             return []
         lo, hi = sorted((from_at, to_at))
         with self.engine.connect() as conn:
-            loc = self._location_id(conn, location)
+            loc = self.location_id(conn, location)
             if loc is None:
                 return []
             only_id: int | None = None
@@ -306,7 +311,12 @@ class DefinitionReader:
                 if len(aids) > DIFF_DETAIL_LIMIT:
                     return self._bare_changes(conn, aids, types_of)
                 found = [
-                    (aid, types, _key_state(p_old, fields), _key_state(p_new, fields))
+                    (
+                        aid,
+                        types,
+                        _unpack(p_old, fields.get(p_old % _PACK)),
+                        _unpack(p_new, fields.get(p_new % _PACK)),
+                    )
                     for aid, types, p_old, p_new in zip(aids, types_of, olds, news, strict=True)
                 ]
             else:
@@ -344,7 +354,7 @@ class DefinitionReader:
         """Every load that changed `key`, newest first."""
         c = s.asset_change.c
         with self.engine.connect() as conn:
-            loc = self._location_id(conn, location)
+            loc = self.location_id(conn, location)
             aid = conn.execute(
                 select(s.asset_key.c.id).where(s.asset_key.c.key == codec.key_to_text(key))
             ).scalar()
@@ -500,11 +510,11 @@ _MODIFIED_TYPES: list[tuple[ChangeType, ...]] = [
     tuple(t for t in codec.mask_to_types(mask) if t not in (ChangeType.NEW, ChangeType.REMOVED))
     for mask in range(1 << len(CHANGE_ORDER))
 ]
+"""Recorded type mask -> the modification types in it."""
 _NEW_CODE = len(_MODIFIED_TYPES)
 _REMOVED_CODE = _NEW_CODE + 1
 _TYPES_BY_CODE = [*_MODIFIED_TYPES, _NEW, _REMOVED]
 """Change types by code: a recorded type mask, or _NEW_CODE / _REMOVED_CODE."""
-"""Recorded type mask -> the modification types in it."""
 
 
 @contextlib.contextmanager
@@ -561,12 +571,6 @@ _ENDS_BY_SEEK = """
     LEFT JOIN definition AS dh ON dh.id = e.at_hi % {pack}
 """
 """Per changed key: its state at each end and its change types, by seeks."""
-
-
-def _key_state(packed: int, fields: dict[int, bytes]) -> _KeyState:
-    """The state of a key from its packed form and the fingerprints known."""
-    state, def_id = divmod(packed, _PACK)
-    return (state, def_id or None, fields.get(def_id) if def_id else None)
 
 
 def _unpack(packed: int | None, fields: bytes | None) -> _KeyState:

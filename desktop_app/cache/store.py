@@ -58,6 +58,15 @@ CacheNotReady = database.NotReady
 _IN_CHUNK = 500
 """Values bound in one `IN (...)` (SQLite allows 999 variables in all)."""
 
+_CHANGED_KEYS = (
+    "SELECT c.loaded_at, c.asset_id, c.types, k.key FROM asset_change AS c {index}"
+    " JOIN asset_key AS k ON k.id = c.asset_id"
+    " WHERE c.location_id = ? AND {loads} AND c.changed = 1"
+)
+"""The keys some loads changed, with their types: (loaded_at, asset id,
+types mask, key text) rows, as `_summaries` takes them. `loads` picks the
+loads (bound after the location); `index` may name the index to use."""
+
 __all__ = ["CacheBusy", "CacheDamaged", "CacheNotReady", "CachedLocation", "HistoryCache"]
 
 
@@ -282,10 +291,7 @@ class HistoryCache:
         return found[0] if found and found[0].loaded_at == loaded_at else None
 
     def _location_id(self, conn: Connection, location: str) -> int | None:
-        # Straight from the driver: every read starts here, and a scrolling
-        # history view reads often.
-        found = _fetch(conn, "SELECT id FROM location WHERE name = ?", (location,))
-        return int(found[0][0]) if found else None
+        return self._reader.location_id(conn, location)
 
     # -- history -------------------------------------------------------------
     @_decoding
@@ -326,9 +332,9 @@ class HistoryCache:
                 by_load = self._summaries(
                     _fetch(
                         conn,
-                        "SELECT c.loaded_at, c.asset_id, c.types, k.key FROM asset_change AS c"
-                        " JOIN asset_key AS k ON k.id = c.asset_id WHERE c.location_id = ?"
-                        " AND c.loaded_at >= ? AND c.loaded_at <= ? AND c.changed = 1",
+                        _CHANGED_KEYS.format(
+                            index="", loads="c.loaded_at >= ? AND c.loaded_at <= ?"
+                        ),
                         (loc, rows[-1][0], rows[0][0]),
                     )
                 )
@@ -363,10 +369,10 @@ class HistoryCache:
                 # scan every change of the location by primary key.
                 found += _fetch(
                     conn,
-                    "SELECT c.loaded_at, c.asset_id, c.types, k.key"
-                    " FROM asset_change AS c INDEXED BY asset_change_by_time"
-                    " JOIN asset_key AS k ON k.id = c.asset_id WHERE c.location_id = ?"
-                    f" AND c.loaded_at IN ({','.join('?' * len(chunk))}) AND c.changed = 1",
+                    _CHANGED_KEYS.format(
+                        index="INDEXED BY asset_change_by_time",
+                        loads=f"c.loaded_at IN ({','.join('?' * len(chunk))})",
+                    ),
                     (loc, *chunk),
                 )
         return self._summaries(found)
