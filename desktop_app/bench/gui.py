@@ -23,30 +23,22 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
 
-def _wait(done: list[Any], timeout: float) -> None:
-    """Run the event loop, as the app does, until `done` holds something
-    (the connected signal quits the loop) or `timeout` seconds pass."""
-    if done:
-        return
+def _run_until(signal: Any, timeout: float) -> list[Any]:
+    """Run the event loop, as the app does, until `signal` is emitted (its
+    arguments are returned) or `timeout` seconds pass (TimeoutError)."""
     loop = QEventLoop()
-    _QUIT.append(loop)
-    QTimer.singleShot(int(timeout * 1000), loop.quit)
-    try:
-        loop.exec()
-    finally:
-        _QUIT.remove(loop)
-    if not done:
-        raise TimeoutError("the sync round did not finish in time")
+    got: list[Any] = []
 
-
-_QUIT: list[QEventLoop] = []
-"""The loops `_wait` runs: what a finished round quits."""
-
-
-def _finished(done: list[Any], value: Any) -> None:
-    done.append(value)
-    for loop in _QUIT:
+    def emitted(*args: Any) -> None:
+        got.append(args)
         loop.quit()
+
+    signal.connect(emitted)
+    QTimer.singleShot(int(timeout * 1000), loop.quit)
+    loop.exec()
+    if not got:
+        raise TimeoutError("the sync round did not finish in time")
+    return list(got[0])
 
 
 def measure(
@@ -76,20 +68,18 @@ def measure(
     heartbeat.timeout.connect(beat)
     heartbeat.start()
 
-    done: list[bool] = []
     results: list[Any] = []
-    window.round_done.connect(lambda ok: _finished(done, ok))
     window.poller.synced.connect(results.append)
     began = time.perf_counter()
     cpu_began = time.process_time()
     window.show()
-    _wait(done, timeout=sync_timeout)
+    (ok,) = _run_until(window.round_done, timeout=sync_timeout)
     sync_seconds = time.perf_counter() - began
     # What the GUI process itself spent meanwhile (the sync runs elsewhere):
     # stalls beyond it are the machine's scheduler, not our work.
     gui_cpu = time.process_time() - cpu_began
     heartbeat.stop()
-    if not done[0]:
+    if not ok:
         raise RuntimeError("the first sync round failed")
     stalls = sorted(gap - HEARTBEAT_MS for gap in gaps)
     figures: dict[str, Any] = {
